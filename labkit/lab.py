@@ -1,0 +1,119 @@
+"""``start_lab``: everything a notebook needs before its first task.
+
+It finds (or starts) the emulator, switches the real-AWS guard on, points plain boto3 at the
+emulator with dummy credentials, seeds the lab's starting state and returns a :class:`Lab`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labkit import guard
+from labkit.catalog import find_lab
+from labkit.emulator import client, process
+from labkit.manifest import LabManifest
+from labkit.seeding import run_seed
+from labkit.settings import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY, Settings
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+
+
+@dataclass
+class Lab:
+    """A started lab: its manifest, a boto3 session on the emulator, its resource names."""
+
+    manifest: LabManifest
+    settings: Settings
+    session: Any  # boto3.Session
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def path(self) -> Path:
+        return self.manifest.folder
+
+    @property
+    def data_dir(self) -> Path:
+        return self.manifest.folder / "data"
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.settings.endpoint_url
+
+    @property
+    def region(self) -> str:
+        return self.settings.region
+
+    @property
+    def account_id(self) -> str:
+        return ACCOUNT_ID
+
+    def client(self, service: str, region: str | None = None):
+        return self.session.client(
+            service, region_name=region or self.region, endpoint_url=self.endpoint_url
+        )
+
+    def resource(self, service: str, region: str | None = None):
+        return self.session.resource(
+            service, region_name=region or self.region, endpoint_url=self.endpoint_url
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Lab {self.id} '{self.manifest.title}' on {self.endpoint_url} "
+            f"({self.region}), names={self.names}>"
+        )
+
+
+def connect(settings: Settings, start: bool = True) -> None:
+    """Guard on, emulator answering, plain boto3 pointed at it with dummy credentials."""
+    guard.install(settings.allowed_hosts)
+    if client.health(settings.endpoint_url) is None:
+        if not (start and guard.is_loopback(settings.host)):
+            raise process.EmulatorError(
+                f"no emulator answers at {settings.endpoint_url}. Start one with `labkit up` "
+                f"(or `make lab`), or set AWS_ENDPOINT_URL to a running emulator."
+            )
+        process.up(settings)
+    guard.use_dummy_credentials(settings.region, settings.endpoint_url)
+    import boto3
+
+    boto3.setup_default_session(
+        aws_access_key_id=DUMMY_ACCESS_KEY,
+        aws_secret_access_key=DUMMY_SECRET_KEY,
+        region_name=settings.region,
+    )
+
+
+def start_lab(
+    lab_id: str,
+    *,
+    settings: Settings | None = None,
+    seed: bool = True,
+    start_emulator: bool = True,
+    search: tuple[Path, ...] = (),
+) -> Lab:
+    """Get lab ``lab_id`` ready on the emulator and return its handle.
+
+    Idempotent: running it again (a restarted kernel, a restarted emulator) re-creates only
+    what is missing.
+    """
+    settings = settings or Settings.from_env()
+    manifest = find_lab(lab_id, roots=search)
+    connect(settings, start=start_emulator)
+    import boto3
+
+    session = boto3.Session(
+        aws_access_key_id=DUMMY_ACCESS_KEY,
+        aws_secret_access_key=DUMMY_SECRET_KEY,
+        region_name=settings.region,
+    )
+    lab = Lab(manifest=manifest, settings=settings, session=session, names=dict(manifest.names))
+    if seed:
+        lab.names.update(run_seed(lab))
+    return lab
