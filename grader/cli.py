@@ -1,0 +1,100 @@
+"""``grader``: the instructor's command line.
+
+    grader build [LAB ...] [--check]    student notebooks in labs/ from solutions/
+    grader lint                         validate every lab source
+    grader selftest [LAB ...]           solution full marks, student version 0, per lab
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.paths import Checkout
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Build, check and grade labs.")
+    parser.add_argument("--root", type=Path, help="project checkout (default: found from cwd)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    b = sub.add_parser("build", help="generate the student notebooks in labs/")
+    b.add_argument("labs", nargs="*", metavar="LAB")
+    b.add_argument("--check", action="store_true",
+                   help="build into a temporary folder and fail if labs/ differs")
+    sub.add_parser("lint", help="validate every lab source")
+    s = sub.add_parser("selftest", help="prove each lab is gradable")
+    s.add_argument("labs", nargs="*", metavar="LAB")
+    s.add_argument("--endpoint", help="use this running emulator (it is reset before each run) "
+                                      "instead of a private one")
+    return parser
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        checkout = Checkout(args.root.resolve()) if args.root else Checkout.find()
+        return {"build": _build, "lint": _lint, "selftest": _selftest}[args.command](
+            args, checkout)
+    except (FileNotFoundError, KeyError) as e:
+        print(f"grader {args.command}: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _lint_first(checkout: Checkout) -> int:
+    from grader.lint import lint
+
+    problems = lint(checkout)
+    for p in problems:
+        print(p, file=sys.stderr)
+    return len(problems)
+
+
+def _build(args, checkout: Checkout) -> int:
+    from grader.build import build, stale
+
+    if _lint_first(checkout):
+        print("grader build: fix the lint problems above first", file=sys.stderr)
+        return 1
+    if args.check:
+        problems = stale(checkout, args.labs)
+        for p in problems:
+            print(p)
+        if problems:
+            print("labs/ is out of date: run `grader build`", file=sys.stderr)
+            return 1
+        print("labs/ is up to date")
+        return 0
+    report = build(checkout, args.labs, progress=_say)
+    for path in report.written:
+        print(f"wrote   {path.relative_to(checkout.root)}")
+    for path in report.removed:
+        print(f"removed {path.relative_to(checkout.root)}")
+    print(f"built {len(report.labs)} lab(s); {len(report.written)} file(s) written, "
+          f"{len(report.removed)} removed")
+    return 0
+
+
+def _lint(args, checkout: Checkout) -> int:
+    count = _lint_first(checkout)
+    if count:
+        print(f"{count} problem(s)", file=sys.stderr)
+        return 1
+    from labkit.catalog import iter_labs
+
+    print(f"{len(list(iter_labs(checkout.solutions)))} lab source(s) valid")
+    return 0
+
+
+def _selftest(args, checkout: Checkout) -> int:
+    from grader.selftest import format_table, selftest
+
+    results = selftest(checkout, args.labs, endpoint_url=args.endpoint, progress=_say)
+    print(format_table(results))
+    return 0 if results and all(r.ok for r in results) else 1

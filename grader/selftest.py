@@ -1,0 +1,187 @@
+"""``grader selftest``: proof that every lab is gradable.
+
+For each lab, in a throwaway nbgrader course and on a freshly reset emulator:
+- the reference solution (the source notebook) is autograded and must score full marks with
+  no cell raising;
+- the student version (nbgrader's release) is autograded and must score 0 on every grade
+  cell, while its read-only cells (setup, helpers) run without error.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grader.build import select_labs
+from grader.course import Course, patched_environ
+from grader.paths import Checkout
+from labkit.emulator import client
+from labkit.emulator.process import EmulatorProcess
+from labkit.manifest import LabManifest
+
+SOLUTION, BLANK = "solution", "blank"
+
+
+@dataclass(frozen=True)
+class CellResult:
+    grade_id: str
+    score: float
+    max_score: float
+    error: str | None  # "NameError: ..." when the cell raised
+
+
+@dataclass
+class SelftestResult:
+    lab: str
+    points: float
+    solution_score: float = 0.0
+    blank_score: float = 0.0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def grade_cells(course: Course, lab_id: str, student: str) -> list[CellResult]:
+    """Per grade cell: the score nbgrader recorded and the error the cell raised, if any."""
+    from nbgrader.api import Gradebook
+
+    nb_dir = course.root / "autograded" / student / lab_id
+    errors: dict[str, str] = {}
+    for path in nb_dir.glob("*.ipynb"):
+        for gid, err in cell_errors(nbformat.read(path, as_version=4)).items():
+            errors[gid] = err
+    with Gradebook(course.db_url) as gb:
+        sub = gb.find_submission(lab_id, student)
+        return [
+            CellResult(g.name, float(g.score), float(g.max_score), errors.get(g.name))
+            for nb in sub.notebooks
+            for g in nb.grades
+        ]
+
+
+def cell_errors(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """grade_id (or cell-N) -> "Ename: evalue" for every code cell that raised."""
+    out: dict[str, str] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                key = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell-{index}"
+                out[key] = f"{output.get('ename')}: {output.get('evalue', '')}"[:400]
+                break
+    return out
+
+
+def read_only_ids(nb: nbformat.NotebookNode) -> list[str]:
+    """Locked code cells that are neither graded nor answers (setup, helpers)."""
+    ids = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if (cell.cell_type == "code" and meta.get("locked")
+                and not meta.get("grade") and not meta.get("solution")):
+            ids.append(meta.get("grade_id", "?"))
+    return ids
+
+
+def selftest_lab(
+    course: Course, manifest: LabManifest, endpoint_url: str, kernel_home: Path
+) -> SelftestResult:
+    result = SelftestResult(manifest.id, float(manifest.points))
+    t0 = time.monotonic()
+    source_dir = course.add_source(manifest)
+    release = course.generate(manifest.id)
+    course.submit(manifest.id, SOLUTION, source_dir)
+    course.submit(manifest.id, BLANK, release)
+    kernel_env = {"AWS_ENDPOINT_URL": endpoint_url, "LABKIT_HOME": str(kernel_home)}
+    for student in (SOLUTION, BLANK):
+        client.reset(endpoint_url)
+        with patched_environ(kernel_env):
+            graded_dir = course.autograde(manifest.id, student)
+        cells = grade_cells(course, manifest.id, student)
+        nb = nbformat.read(graded_dir / manifest.notebook.name, as_version=4)
+        errors = cell_errors(nb)
+        score = sum(c.score for c in cells)
+        if student == SOLUTION:
+            result.solution_score = score
+            for c in cells:
+                if c.score < c.max_score:
+                    result.problems.append(
+                        f"solution scores {c.score:g}/{c.max_score:g} on {c.grade_id}"
+                        + (f" ({c.error})" if c.error else ""))
+            for gid, err in errors.items():
+                if gid not in {c.grade_id for c in cells}:
+                    result.problems.append(f"solution: cell {gid} raised {err}")
+        else:
+            result.blank_score = score
+            for c in cells:
+                if c.score > 0:
+                    result.problems.append(
+                        f"student version scores {c.score:g} on {c.grade_id} without an answer")
+            for gid in read_only_ids(nb):
+                if gid in errors:
+                    result.problems.append(
+                        f"student version: read-only cell {gid} raised {errors[gid]}")
+    if abs(sum(c.max_score for c in cells) - manifest.points) > 1e-9:
+        result.problems.append(
+            f"gradebook max score {sum(c.max_score for c in cells):g} != lab.yaml points "
+            f"{manifest.points:g}")
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def selftest(
+    checkout: Checkout,
+    ids: Iterable[str] = (),
+    endpoint_url: str | None = None,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> list[SelftestResult]:
+    """Selftest the selected labs; starts a private emulator unless ``endpoint_url`` is given."""
+    manifests = select_labs(checkout, ids)
+    results: list[SelftestResult] = []
+    with tempfile.TemporaryDirectory(prefix="grader-selftest-") as tmp:
+        tmp_path = Path(tmp)
+        emulator = None
+        if endpoint_url is None:
+            emulator = EmulatorProcess.spawn(log_path=tmp_path / "emulator.log")
+            endpoint_url = emulator.endpoint_url
+        try:
+            for manifest in manifests:
+                progress(f"selftest {manifest.id} ...")
+                course = Course(tmp_path / manifest.id, cell_timeout=manifest.cell_timeout)
+                try:
+                    results.append(
+                        selftest_lab(course, manifest, endpoint_url, tmp_path / "labkit-home"))
+                except Exception as e:  # one broken lab never stops the others
+                    results.append(SelftestResult(
+                        manifest.id, float(manifest.points),
+                        problems=[f"{type(e).__name__}: {e}"]))
+        finally:
+            if emulator is not None:
+                emulator.stop()
+    return results
+
+
+def format_table(results: list[SelftestResult]) -> str:
+    header = ("lab", "points", "solution", "blank", "seconds", "status")
+    rows = [
+        (r.lab, f"{r.points:g}", f"{r.solution_score:g}", f"{r.blank_score:g}",
+         f"{r.seconds:.1f}", "ok" if r.ok else "FAIL")
+        for r in results
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
+             for row in (header, *rows)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for r in results:
+        for p in r.problems:
+            lines.append(f"  {r.lab}: {p}")
+    return "\n".join(lines)
