@@ -12,19 +12,31 @@ from importlib.metadata import version
 
 HEALTH_PATHS = ("/_localstack/health", "/health")
 EDITION = "community"
+# moto backend name -> the service name LocalStack (and the AWS CLI) use, where they differ.
+AWS_NAMES = {
+    "awslambda": "lambda",
+    "acmpca": "acm-pca",
+    "applicationautoscaling": "application-autoscaling",
+    "cognitoidentity": "cognito-identity",
+    "cognitoidp": "cognito-idp",
+    "resourcegroups": "resource-groups",
+}
+INTERNAL = {"moto_api._internal", "instance_metadata"}
 
 
 def service_names() -> list[str]:
     """Every service moto can serve, by its moto backend name."""
     from moto.backend_index import backend_url_patterns
 
-    return sorted({name for name, _ in backend_url_patterns})
+    return sorted({name for name, _ in backend_url_patterns} - INTERNAL)
 
 
 def service_states() -> dict[str, str]:
     """"running" for services whose backend has been loaded, else "available"."""
     return {
-        name: "running" if f"moto.{name}.models" in sys.modules else "available"
+        AWS_NAMES.get(name, name): (
+            "running" if f"moto.{name}.models" in sys.modules else "available"
+        )
         for name in service_names()
     }
 

@@ -214,17 +214,18 @@ def _group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return any(_alive(p) for p in _group_members(pgid))
+    return bool(live_group_members(pgid))
 
 
-def _group_members(pgid: int) -> list[int]:
+def live_group_members(pgid: int) -> list[int]:
+    """Processes of group ``pgid`` that are alive (zombies awaiting their reaper excluded)."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if int(fields[2]) == pgid:
+        if int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
 

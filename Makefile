@@ -1,0 +1,49 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+# Each creates .venv and installs the project into it when missing.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_PORT ?= 4567
+PYTEST_WORKERS ?= auto
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install demo test lab build lint selftest clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Main job: emulator up, labs built, every lab selftested (table printed), emulator down.
+demo: $(STAMP)
+	@set -e; \
+	labkit up --port $(DEMO_PORT); \
+	trap 'labkit down --port $(DEMO_PORT)' EXIT; \
+	grader build; \
+	grader selftest --endpoint http://127.0.0.1:$(DEMO_PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+# JupyterLab on labs/ with the emulator up (stop it afterwards with `labkit down`).
+lab: $(STAMP)
+	labkit up
+	jupyter lab --ServerApp.root_dir=$(CURDIR)/labs --ServerApp.ip=127.0.0.1
+
+build: $(STAMP)
+	grader build
+
+lint: $(STAMP)
+	grader lint
+	$(BIN)/ruff check labkit grader tests solutions
+
+selftest: $(STAMP)
+	grader selftest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
