@@ -105,9 +105,7 @@ def stale(checkout: Checkout, ids: Iterable[str] = ()) -> list[str]:
             rel = lab_destination(fresh, manifest).relative_to(fresh)
             new, old = fresh / rel, checkout.labs / rel
             new_files = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
-            old_files = (
-                {p.relative_to(old) for p in old.rglob("*") if p.is_file()} if old.is_dir() else set()
-            )
+            old_files = {p.relative_to(old) for p in old.rglob("*") if p.is_file()}
             for f in sorted(new_files - old_files):
                 problems.append(f"labs/{rel / f} is missing")
             for f in sorted(old_files - new_files):

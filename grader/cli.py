@@ -1,8 +1,8 @@
 """``grader``: the instructor's command line.
 
-    grader build [LAB ...] [--check]    student notebooks in labs/ from solutions/
-    grader lint                         validate every lab source
-    grader selftest [LAB ...]           solution full marks, student version 0, per lab
+grader build [LAB ...] [--check]    student notebooks in labs/ from solutions/
+grader lint                         validate every lab source
+grader selftest [LAB ...]           solution full marks, student version 0, per lab
 """
 
 from __future__ import annotations
@@ -20,13 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="generate the student notebooks in labs/")
     b.add_argument("labs", nargs="*", metavar="LAB")
-    b.add_argument("--check", action="store_true",
-                   help="build into a temporary folder and fail if labs/ differs")
+    b.add_argument(
+        "--check",
+        action="store_true",
+        help="build into a temporary folder and fail if labs/ differs",
+    )
     sub.add_parser("lint", help="validate every lab source")
     s = sub.add_parser("selftest", help="prove each lab is gradable")
     s.add_argument("labs", nargs="*", metavar="LAB")
-    s.add_argument("--endpoint", help="use this running emulator (it is reset before each run) "
-                                      "instead of a private one")
+    s.add_argument(
+        "--endpoint",
+        help="use this running emulator (it is reset before each run) instead of a private one",
+    )
     return parser
 
 
@@ -38,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         checkout = Checkout(args.root.resolve()) if args.root else Checkout.find()
-        return {"build": _build, "lint": _lint, "selftest": _selftest}[args.command](
-            args, checkout)
+        return {"build": _build, "lint": _lint, "selftest": _selftest}[args.command](args, checkout)
     except (FileNotFoundError, KeyError) as e:
         print(f"grader {args.command}: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
@@ -76,8 +80,10 @@ def _build(args, checkout: Checkout) -> int:
         print(f"wrote   {path.relative_to(checkout.root)}")
     for path in report.removed:
         print(f"removed {path.relative_to(checkout.root)}")
-    print(f"built {len(report.labs)} lab(s); {len(report.written)} file(s) written, "
-          f"{len(report.removed)} removed")
+    print(
+        f"built {len(report.labs)} lab(s); {len(report.written)} file(s) written, "
+        f"{len(report.removed)} removed"
+    )
     return 0
 
 

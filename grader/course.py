@@ -14,8 +14,8 @@ import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from labkit.manifest import LabManifest
 from grader.notebooks import read_source, write
+from labkit.manifest import LabManifest
 
 COURSE_ID = "cloudlabs"
 

@@ -56,11 +56,15 @@ def lint_lab(checkout: Checkout, m: LabManifest, known_ids: set[str]) -> list[Pr
 
     expected = checkout.solutions / m.project / m.week_folder / m.id
     if m.folder.resolve() != expected.resolve():
-        bad(f"lab folder should be {expected.relative_to(checkout.root)} "
-            f"(project {m.project!r}, week {m.week}, id {m.id!r})")
+        bad(
+            f"lab folder should be {expected.relative_to(checkout.root)} "
+            f"(project {m.project!r}, week {m.week}, id {m.id!r})"
+        )
     if not m.id.startswith(f"{m.project.split('_')[0]}_{m.week_folder}_"):
-        bad(f"id {m.id!r} should start with {m.project.split('_')[0]}_{m.week_folder}_ "
-            f"to match project {m.project!r} and week {m.week}")
+        bad(
+            f"id {m.id!r} should start with {m.project.split('_')[0]}_{m.week_folder}_ "
+            f"to match project {m.project!r} and week {m.week}"
+        )
     for req in m.requires:
         if req not in known_ids:
             bad(f"requires unknown lab {req!r}")
@@ -109,24 +113,38 @@ def _lint_notebook(m: LabManifest) -> list[Problem]:
         grade_id = meta.get("grade_id")
         if grade_id:
             if grade_id in grade_ids:
-                out.append(Problem(src, f"{where}: grade_id {grade_id!r} already used by cell "
-                                        f"{grade_ids[grade_id]}"))
+                out.append(
+                    Problem(
+                        src,
+                        f"{where}: grade_id {grade_id!r} already used by cell "
+                        f"{grade_ids[grade_id]}",
+                    )
+                )
             grade_ids.setdefault(grade_id, index)
         if meta.get("grade"):
             points = float(meta.get("points", 0))
             if points <= 0:
                 out.append(Problem(src, f"{where} ({grade_id}): grade cell worth {points} points"))
             total += points
-        if meta.get("solution") and cell.cell_type == "code" and not BEGIN_SOLUTION.search(
-            cell.source
+        if (
+            meta.get("solution")
+            and cell.cell_type == "code"
+            and not BEGIN_SOLUTION.search(cell.source)
         ):
-            out.append(Problem(src, f"{where} ({grade_id}): solution cell without a "
-                                    f"### BEGIN SOLUTION region"))
+            out.append(
+                Problem(
+                    src, f"{where} ({grade_id}): solution cell without a ### BEGIN SOLUTION region"
+                )
+            )
         if cell.cell_type == "markdown" and not meta.get("locked") and not meta.get("solution"):
             out.append(Problem(src, f"{where} ({grade_id}): markdown cells must be locked"))
     if abs(total - float(m.points)) > 1e-9:
-        out.append(Problem(m.folder / MANIFEST_NAME,
-                           f"points is {m.points} but the grade cells add up to {total:g}"))
+        out.append(
+            Problem(
+                m.folder / MANIFEST_NAME,
+                f"points is {m.points} but the grade cells add up to {total:g}",
+            )
+        )
     started = {match for cell in nb.cells for match in START_LAB.findall(cell.source)}
     if started != {m.id}:
         found = ", ".join(sorted(started)) or "none"

@@ -86,8 +86,12 @@ def read_only_ids(nb: nbformat.NotebookNode) -> list[str]:
     ids = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if (cell.cell_type == "code" and meta.get("locked")
-                and not meta.get("grade") and not meta.get("solution")):
+        if (
+            cell.cell_type == "code"
+            and meta.get("locked")
+            and not meta.get("grade")
+            and not meta.get("solution")
+        ):
             ids.append(meta.get("grade_id", "?"))
     return ids
 
@@ -116,7 +120,8 @@ def selftest_lab(
                 if c.score < c.max_score:
                     result.problems.append(
                         f"solution scores {c.score:g}/{c.max_score:g} on {c.grade_id}"
-                        + (f" ({c.error})" if c.error else ""))
+                        + (f" ({c.error})" if c.error else "")
+                    )
             for gid, err in errors.items():
                 if gid not in {c.grade_id for c in cells}:
                     result.problems.append(f"solution: cell {gid} raised {err}")
@@ -125,15 +130,18 @@ def selftest_lab(
             for c in cells:
                 if c.score > 0:
                     result.problems.append(
-                        f"student version scores {c.score:g} on {c.grade_id} without an answer")
+                        f"student version scores {c.score:g} on {c.grade_id} without an answer"
+                    )
             for gid in read_only_ids(nb):
                 if gid in errors:
                     result.problems.append(
-                        f"student version: read-only cell {gid} raised {errors[gid]}")
+                        f"student version: read-only cell {gid} raised {errors[gid]}"
+                    )
     if abs(sum(c.max_score for c in cells) - manifest.points) > 1e-9:
         result.problems.append(
             f"gradebook max score {sum(c.max_score for c in cells):g} != lab.yaml points "
-            f"{manifest.points:g}")
+            f"{manifest.points:g}"
+        )
     result.seconds = time.monotonic() - t0
     return result
 
@@ -159,11 +167,16 @@ def selftest(
                 course = Course(tmp_path / manifest.id, cell_timeout=manifest.cell_timeout)
                 try:
                     results.append(
-                        selftest_lab(course, manifest, endpoint_url, tmp_path / "labkit-home"))
+                        selftest_lab(course, manifest, endpoint_url, tmp_path / "labkit-home")
+                    )
                 except Exception as e:  # one broken lab never stops the others
-                    results.append(SelftestResult(
-                        manifest.id, float(manifest.points),
-                        problems=[f"{type(e).__name__}: {e}"]))
+                    results.append(
+                        SelftestResult(
+                            manifest.id,
+                            float(manifest.points),
+                            problems=[f"{type(e).__name__}: {e}"],
+                        )
+                    )
         finally:
             if emulator is not None:
                 emulator.stop()
@@ -173,13 +186,21 @@ def selftest(
 def format_table(results: list[SelftestResult]) -> str:
     header = ("lab", "points", "solution", "blank", "seconds", "status")
     rows = [
-        (r.lab, f"{r.points:g}", f"{r.solution_score:g}", f"{r.blank_score:g}",
-         f"{r.seconds:.1f}", "ok" if r.ok else "FAIL")
+        (
+            r.lab,
+            f"{r.points:g}",
+            f"{r.solution_score:g}",
+            f"{r.blank_score:g}",
+            f"{r.seconds:.1f}",
+            "ok" if r.ok else "FAIL",
+        )
         for r in results
     ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
-             for row in (header, *rows)]
+    lines = [
+        "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
+        for row in (header, *rows)
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for r in results:
         for p in r.problems:

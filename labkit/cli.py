@@ -1,11 +1,11 @@
 """``labkit``: the learner's command line.
 
-    labkit up [--port 4566]     start the background emulator (reuses a running one)
-    labkit status               is it up, where, which pid
-    labkit reset                clear every resource in the emulator
-    labkit down                 stop the background emulator
-    labkit serve                run the emulator in the foreground (containers)
-    labkit seed LAB... | --all  seed labs' starting state into a running emulator
+labkit up [--port 4566]     start the background emulator (reuses a running one)
+labkit status               is it up, where, which pid
+labkit reset                clear every resource in the emulator
+labkit down                 stop the background emulator
+labkit serve                run the emulator in the foreground (containers)
+labkit seed LAB... | --all  seed labs' starting state into a running emulator
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     with_port(sub.add_parser("status", help="show whether an emulator answers"))
     with_port(sub.add_parser("reset", help="clear all emulator state"))
     serve = sub.add_parser("serve", help="run the emulator in the foreground")
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address to bind (default 127.0.0.1; 0.0.0.0 inside a container)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; 0.0.0.0 inside a container)",
+    )
     serve.add_argument("--port", type=int, default=None, help="port (default 4566, 0 = any)")
     serve.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
     seed = with_port(sub.add_parser("seed", help="seed labs' starting state"))
@@ -53,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "port", None) is not None and args.command != "serve":
         settings = settings.with_port(args.port)
     handler = {
-        "up": _up, "down": _down, "status": _status, "reset": _reset,
-        "serve": _serve, "seed": _seed,
+        "up": _up,
+        "down": _down,
+        "status": _status,
+        "reset": _reset,
+        "serve": _serve,
+        "seed": _seed,
     }[args.command]
     try:
         return handler(args, settings)
@@ -66,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         from labkit.manifest import ManifestError
         from labkit.seeding import SeedError
 
-        if isinstance(e, (EmulatorError, LabNotFoundError, ManifestError, SeedError,
-                          ConnectionError)):
+        if isinstance(
+            e, (EmulatorError, LabNotFoundError, ManifestError, SeedError, ConnectionError)
+        ):
             print(f"labkit {args.command}: {e}", file=sys.stderr)
             return 1
         raise
@@ -94,8 +102,11 @@ def _down(args, settings: Settings) -> int:
         print(f"emulator on {settings.endpoint_url} stopped (pid {pid})")
         return 0
     if client.health(settings.endpoint_url) is not None:
-        print(f"an emulator answers on {settings.endpoint_url} but labkit did not start it; "
-              f"stop it where it was started (e.g. docker compose down)", file=sys.stderr)
+        print(
+            f"an emulator answers on {settings.endpoint_url} but labkit did not start it; "
+            f"stop it where it was started (e.g. docker compose down)",
+            file=sys.stderr,
+        )
         return 1
     print(f"no emulator running on {settings.endpoint_url}")
     return 0

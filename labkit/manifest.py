@@ -93,8 +93,19 @@ class LabManifest:
                 f"lower case, e.g. p1_w04_landing_zone"
             )
         known = {
-            "id", "project", "week", "day", "title", "points", "services", "emulators",
-            "requires", "seed", "timeouts", "data", "names",
+            "id",
+            "project",
+            "week",
+            "day",
+            "title",
+            "points",
+            "services",
+            "emulators",
+            "requires",
+            "seed",
+            "timeouts",
+            "data",
+            "names",
         }
         unknown = sorted(set(raw) - known)
         if unknown:

@@ -66,7 +66,8 @@ class Settings:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         if env.get("LABKIT_PORT") and not endpoint:
             port = parse_port(env["LABKIT_PORT"])
-        extra = tuple(h.strip() for h in env.get("LABKIT_EMULATOR_HOSTS", "").split(",") if h.strip())
+        hosts = env.get("LABKIT_EMULATOR_HOSTS", "").split(",")
+        extra = tuple(h.strip() for h in hosts if h.strip())
         home = Path(env["LABKIT_HOME"]) if env.get("LABKIT_HOME") else Path.home() / ".labkit"
         return cls(
             host=host,

@@ -32,7 +32,7 @@ def service_names() -> list[str]:
 
 
 def service_states() -> dict[str, str]:
-    """"running" for services whose backend has been loaded, else "available"."""
+    """ "running" for services whose backend has been loaded, else "available"."""
     return {
         AWS_NAMES.get(name, name): (
             "running" if f"moto.{name}.models" in sys.modules else "available"

@@ -64,12 +64,25 @@ class EmulatorProcess:
         """
         run_dir = Path(os.environ.get("TMPDIR", "/tmp"))
         port_file = run_dir / f"labkit-port-{os.getpid()}-{time.monotonic_ns()}"
-        cmd = [sys.executable, "-m", "labkit", "serve", "--host", host, "--port", str(port),
-               "--port-file", str(port_file)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "labkit",
+            "serve",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--port-file",
+            str(port_file),
+        ]
         log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         finally:
@@ -173,8 +186,9 @@ def up(settings: Settings, timeout: float = 20.0) -> EmulatorStatus:
         t0 = time.monotonic()
         emu = EmulatorProcess.spawn(settings.host, settings.port, log_file(settings), timeout)
         _pid_file(settings).write_text(f"{emu.pid}\n")
-        return EmulatorStatus(emu.endpoint_url, emu.pid, started=True,
-                              seconds=time.monotonic() - t0)
+        return EmulatorStatus(
+            emu.endpoint_url, emu.pid, started=True, seconds=time.monotonic() - t0
+        )
 
 
 def down(settings: Settings, timeout: float = 5.0) -> int | None:

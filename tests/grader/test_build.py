@@ -13,7 +13,11 @@ def test_build_produces_the_student_version(fixture_checkout):
     assert report.labs == ["p9_w01_buckets"]
     folder = fixture_checkout.root / "labs/p9_demo/w01/p9_w01_buckets"
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
-        "data/readme.txt", "lab.yaml", "p9_w01_buckets.ipynb", "seed.py"]
+        "data/readme.txt",
+        "lab.yaml",
+        "p9_w01_buckets.ipynb",
+        "seed.py",
+    ]
     text = (fixture_checkout.root / NB).read_text()
     assert "BEGIN SOLUTION" not in text and "put_bucket_versioning" not in text
     assert "HIDDEN TESTS" not in text and "get_bucket_versioning" not in text
@@ -22,8 +26,11 @@ def test_build_produces_the_student_version(fixture_checkout):
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert [c.id for c in graded] == ["bucket_tests", "log_tests"]
     assert all(c.metadata["nbgrader"].get("checksum") for c in graded)
-    assert all(not c.get("outputs") and c.get("execution_count") is None
-               for c in nb.cells if c.cell_type == "code")
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None
+        for c in nb.cells
+        if c.cell_type == "code"
+    )
     assert '"output_type"' not in text
 
 
@@ -43,10 +50,12 @@ def test_source_reads_are_deterministic(fixture_checkout):
 
 
 def test_stale_labs_are_detected(fixture_checkout):
-    assert stale(fixture_checkout) == ["labs/p9_demo/w01/p9_w01_buckets/data/readme.txt is missing",
-                                       "labs/p9_demo/w01/p9_w01_buckets/lab.yaml is missing",
-                                       f"{NB} is missing",
-                                       "labs/p9_demo/w01/p9_w01_buckets/seed.py is missing"]
+    assert stale(fixture_checkout) == [
+        "labs/p9_demo/w01/p9_w01_buckets/data/readme.txt is missing",
+        "labs/p9_demo/w01/p9_w01_buckets/lab.yaml is missing",
+        f"{NB} is missing",
+        "labs/p9_demo/w01/p9_w01_buckets/seed.py is missing",
+    ]
     build(fixture_checkout)
     assert stale(fixture_checkout) == []
     src = next(fixture_checkout.solutions.rglob("p9_w01_buckets.py"))
@@ -54,8 +63,9 @@ def test_stale_labs_are_detected(fixture_checkout):
     assert stale(fixture_checkout) == [f"{NB} differs from its source"]
     extra = fixture_checkout.root / "labs/p9_demo/w01/p9_w01_buckets/old.txt"
     extra.write_text("x")
-    assert f"labs/p9_demo/w01/p9_w01_buckets/old.txt is not produced by the build (stale)" in stale(
-        fixture_checkout)
+    assert "labs/p9_demo/w01/p9_w01_buckets/old.txt is not produced by the build (stale)" in stale(
+        fixture_checkout
+    )
     report = build(fixture_checkout)
     assert extra in report.removed and not extra.exists()
     assert stale(fixture_checkout) == []

@@ -12,13 +12,17 @@ def test_fixture_lab_is_gradable(fixture_checkout, emulator):
 
 def test_vacuous_test_and_broken_solution_are_caught(fixture_checkout, emulator):
     # a test that passes without an answer, and a solution that misses a hidden check
-    edit(fixture_checkout, SRC, "assert log_bucket_name() in", "assert True or log_bucket_name() in")
+    edit(
+        fixture_checkout, SRC, "assert log_bucket_name() in", "assert True or log_bucket_name() in"
+    )
     edit(fixture_checkout, SRC, '"Status": "Enabled"}', '"Status": "Suspended"}')
     [result] = selftest(fixture_checkout, endpoint_url=emulator.endpoint_url)
     assert not result.ok
     assert result.solution_score == 1 and result.blank_score == 1
-    assert any("solution scores 0/2 on bucket_tests" in p and "versioning is 'Suspended'" in p
-               for p in result.problems), result.problems
+    assert any(
+        "solution scores 0/2 on bucket_tests" in p and "versioning is 'Suspended'" in p
+        for p in result.problems
+    ), result.problems
     assert "student version scores 1 on log_tests without an answer" in result.problems
     assert "FAIL" in format_table([result])
 
@@ -27,4 +31,5 @@ def test_crashing_read_only_cell_is_caught(fixture_checkout, emulator):
     edit(fixture_checkout, SRC, 's3 = lab.client("s3")', 's3 = lab.client("s3")\n1 / 0')
     [result] = selftest(fixture_checkout, endpoint_url=emulator.endpoint_url)
     assert "student version: read-only cell setup raised ZeroDivisionError: division by zero" in (
-        result.problems)
+        result.problems
+    )

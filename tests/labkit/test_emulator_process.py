@@ -14,8 +14,9 @@ from tests.conftest import free_port
 
 
 def labkit(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "labkit", *args], capture_output=True,
-                          text=True, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "labkit", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def pids_of_group(pid: int) -> list[int]:

@@ -6,17 +6,20 @@ from labkit.lab import connect
 from labkit.settings import Settings
 
 
-@pytest.mark.parametrize("url, allowed", [
-    ("http://127.0.0.1:4566/", True),
-    ("http://127.8.9.1:80/", True),
-    ("http://localhost:4566", True),
-    ("http://[::1]:4566", True),
-    ("http://bucket.s3.localhost:4566", True),
-    ("https://s3.amazonaws.com/", False),
-    ("https://sts.us-east-1.amazonaws.com", False),
-    ("http://10.0.0.5:4566", False),
-    ("http://localhost.attacker.com", False),
-])
+@pytest.mark.parametrize(
+    "url, allowed",
+    [
+        ("http://127.0.0.1:4566/", True),
+        ("http://127.8.9.1:80/", True),
+        ("http://localhost:4566", True),
+        ("http://[::1]:4566", True),
+        ("http://bucket.s3.localhost:4566", True),
+        ("https://s3.amazonaws.com/", False),
+        ("https://sts.us-east-1.amazonaws.com", False),
+        ("http://10.0.0.5:4566", False),
+        ("http://localhost.attacker.com", False),
+    ],
+)
 def test_only_loopback_is_allowed_by_default(url, allowed):
     assert guard.is_allowed(url) is allowed
 

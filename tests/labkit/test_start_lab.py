@@ -16,8 +16,7 @@ LAB = "p9_w01_buckets"
 
 
 def settings_for(emulator, home) -> Settings:
-    return Settings.from_env({"AWS_ENDPOINT_URL": emulator.endpoint_url,
-                              "LABKIT_HOME": str(home)})
+    return Settings.from_env({"AWS_ENDPOINT_URL": emulator.endpoint_url, "LABKIT_HOME": str(home)})
 
 
 def lab_dir(checkout):
@@ -25,7 +24,8 @@ def lab_dir(checkout):
 
 
 def test_start_lab_seeds_and_points_plain_boto3_at_the_emulator(
-        fresh_emulator, fixture_checkout, labkit_home, monkeypatch):
+    fresh_emulator, fixture_checkout, labkit_home, monkeypatch
+):
     monkeypatch.chdir(lab_dir(fixture_checkout))
     lab = labkit.start_lab(LAB, settings=settings_for(fresh_emulator, labkit_home))
     assert lab.id == LAB and lab.path == lab_dir(fixture_checkout)
@@ -45,7 +45,8 @@ def test_start_lab_is_idempotent(fresh_emulator, fixture_checkout, labkit_home, 
 
 
 def test_start_lab_finds_the_lab_from_the_checkout_root(
-        fresh_emulator, fixture_checkout, labkit_home, monkeypatch):
+    fresh_emulator, fixture_checkout, labkit_home, monkeypatch
+):
     monkeypatch.chdir(fixture_checkout.root)
     lab = labkit.start_lab(LAB, settings=settings_for(fresh_emulator, labkit_home))
     assert lab.path == lab_dir(fixture_checkout)
@@ -65,8 +66,7 @@ def test_failing_seed_names_the_lab(fresh_emulator, fixture_checkout, labkit_hom
         labkit.start_lab(LAB, settings=settings_for(fresh_emulator, labkit_home))
 
 
-def test_start_lab_starts_an_emulator_when_none_answers(fixture_checkout, labkit_home,
-                                                        monkeypatch):
+def test_start_lab_starts_an_emulator_when_none_answers(fixture_checkout, labkit_home, monkeypatch):
     port = free_port()
     settings = Settings(port=port, home=labkit_home)
     monkeypatch.chdir(lab_dir(fixture_checkout))
@@ -78,10 +78,10 @@ def test_start_lab_starts_an_emulator_when_none_answers(fixture_checkout, labkit
         process.down(settings)
 
 
-def test_start_lab_does_not_start_an_emulator_for_a_remote_endpoint(fixture_checkout,
-                                                                   monkeypatch):
-    settings = Settings.from_env({"AWS_ENDPOINT_URL": "http://emulator:4566",
-                                  "LABKIT_EMULATOR_HOSTS": "emulator"})
+def test_start_lab_does_not_start_an_emulator_for_a_remote_endpoint(fixture_checkout, monkeypatch):
+    settings = Settings.from_env(
+        {"AWS_ENDPOINT_URL": "http://emulator:4566", "LABKIT_EMULATOR_HOSTS": "emulator"}
+    )
     monkeypatch.chdir(lab_dir(fixture_checkout))
     with pytest.raises(process.EmulatorError, match="no emulator answers at http://emulator:4566"):
         labkit.start_lab(LAB, settings=settings)
@@ -90,10 +90,27 @@ def test_start_lab_does_not_start_an_emulator_for_a_remote_endpoint(fixture_chec
 def test_labkit_seed_cli(fresh_emulator, fixture_checkout, labkit_home):
     env = {**os.environ, "AWS_ENDPOINT_URL": fresh_emulator.endpoint_url}
     out = subprocess.run(
-        [sys.executable, "-m", "labkit", "seed", "--all", "--labs-dir",
-         str(fixture_checkout.solutions)], capture_output=True, text=True, env=env, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "labkit",
+            "seed",
+            "--all",
+            "--labs-dir",
+            str(fixture_checkout.solutions),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert f"seeded {LAB}" in out.stdout
-    s3 = boto3.client("s3", endpoint_url=fresh_emulator.endpoint_url, region_name="us-east-1",
-                      aws_access_key_id="test", aws_secret_access_key="test")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=fresh_emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["fixture-logs"]
