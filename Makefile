@@ -6,6 +6,9 @@ VENV ?= .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_PORT ?= 4567
+LAB_PORT ?= 8888
+# Jupyter refuses to run as root without this flag (containers, CI machines).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_WORKERS ?= auto
 export PATH := $(BIN):$(PATH)
 
@@ -33,7 +36,8 @@ test: $(STAMP)
 # JupyterLab on labs/ with the emulator up (stop it afterwards with `labkit down`).
 lab: $(STAMP)
 	labkit up
-	jupyter lab --ServerApp.root_dir=$(CURDIR)/labs --ServerApp.ip=127.0.0.1
+	jupyter lab --ServerApp.root_dir=$(CURDIR)/labs --ServerApp.ip=127.0.0.1 \
+		--ServerApp.port=$(LAB_PORT) $(ALLOW_ROOT)
 
 build: $(STAMP)
 	grader build
