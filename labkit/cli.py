@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from labkit.manifest import EMULATORS
 from labkit.settings import Settings, parse_port
 
 
@@ -43,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("labs", nargs="*", metavar="LAB", help="lab ids")
     seed.add_argument("--all", action="store_true", help="every lab found")
     seed.add_argument("--labs-dir", type=Path, help="folder holding the labs")
+    seed.add_argument(
+        "--emulator",
+        choices=EMULATORS,
+        help="with --all, only the labs whose lab.yaml lists this emulator",
+    )
     return parser
 
 
@@ -169,7 +175,14 @@ def _seed(args, settings: Settings) -> int:
 
     roots = [args.labs_dir] if args.labs_dir else default_roots()
     if args.all:
-        ids = sorted({m.id for root in roots for m in iter_labs(root)})
+        labs = {m.id: m for root in roots for m in iter_labs(root)}
+        wanted = args.emulator
+        ids = sorted(i for i, m in labs.items() if not wanted or wanted in m.emulators)
+        if not ids:
+            where = ", ".join(map(str, roots)) or "no labs folder"
+            only = f" that support {args.emulator}" if args.emulator else ""
+            print(f"labkit seed: no labs{only} found in {where}; nothing to seed")
+            return 0
     else:
         ids = args.labs
     if not ids:

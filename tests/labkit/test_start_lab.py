@@ -114,3 +114,26 @@ def test_labkit_seed_cli(fresh_emulator, fixture_checkout, labkit_home):
         aws_secret_access_key="test",
     )
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["fixture-logs"]
+
+
+def test_labkit_seed_filters_by_emulator(fresh_emulator, fixture_checkout, labkit_home):
+    env = {**os.environ, "AWS_ENDPOINT_URL": fresh_emulator.endpoint_url}
+    cmd = [
+        sys.executable,
+        "-m",
+        "labkit",
+        "seed",
+        "--all",
+        "--emulator",
+        "localstack",
+        "--labs-dir",
+        str(fixture_checkout.solutions),
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    # the fixture lab runs on labkit only: nothing to seed, and that is not a failure
+    assert out.returncode == 0, out.stderr
+    assert "no labs that support localstack found" in out.stdout
+    yaml_path = next(fixture_checkout.solutions.rglob("lab.yaml"))
+    yaml_path.write_text(yaml_path.read_text().replace("[labkit]", "[labkit, localstack]"))
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0 and "seeded p9_w01_buckets" in out.stdout
