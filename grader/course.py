@@ -89,7 +89,8 @@ class Course:
             warnings.simplefilter("ignore")
             result = fn(*args)
         if not result.get("success"):
-            detail = (result.get("error") or result.get("log") or "").strip()[-3000:]
+            log = (result.get("log") or "").strip()
+            detail = log[-3000:] or (result.get("error") or "").strip()[-3000:]
             raise NbgraderError(f"nbgrader {what} failed:\n{detail}")
         return result
 
