@@ -19,12 +19,25 @@ def get(url: str):
 
 def test_jupyterlab_serves_labs_with_nbgrader(tmp_path):
     port = free_port()
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={REPO / 'labs'}",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--no-browser",
-           f"--IdentityProvider.token={TOKEN}", "--allow-root",
-           f"--ServerApp.runtime_dir={tmp_path}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=tmp_path, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={REPO / 'labs'}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--no-browser",
+        f"--IdentityProvider.token={TOKEN}",
+        "--allow-root",
+        f"--ServerApp.runtime_dir={tmp_path}",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -36,13 +49,25 @@ def test_jupyterlab_serves_labs_with_nbgrader(tmp_path):
                 assert proc.poll() is None, "JupyterLab exited while starting"
                 assert time.monotonic() < deadline, "JupyterLab did not start within 60s"
                 time.sleep(0.25)
-        nb = get(f"{base}/api/contents/p1_migration/w04/p1_w04_landing_zone/"
-                 "p1_w04_landing_zone.ipynb")
+        nb = get(
+            f"{base}/api/contents/p1_migration/w04/p1_w04_landing_zone/p1_w04_landing_zone.ipynb"
+        )
         assert nb["type"] == "notebook"
         assert nb["content"]["metadata"]["kernelspec"]["name"] == "python3"
-        extensions = get(f"{base}/lab/api/extensions")
-        names = {e["name"]: e for e in extensions}
-        assert names["@jupyter/nbgrader"]["enabled"]
+        # the nbgrader lab extension is installed and enabled ...
+        extensions = {e["name"]: e for e in get(f"{base}/lab/api/extensions")}
+        assert extensions["jupyter-nbgrader"]["enabled"]
+        # ... and its server extensions answer (assignment list / validate)
+        from nbgrader import __version__
+
+        with urllib.request.urlopen(
+            urllib.request.Request(
+                f"{base}/nbgrader_version?version={__version__}",
+                headers={"Authorization": f"token {TOKEN}"},
+            ),
+            timeout=5,
+        ) as r:
+            assert r.status == 200
     finally:
         proc.terminate()
         proc.wait(timeout=20)
