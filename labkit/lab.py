@@ -104,7 +104,8 @@ def start_lab(
     what is missing.
     """
     settings = settings or Settings.from_env()
-    manifest = find_lab(lab_id, roots=search)
+    roots = (*search, settings.labs_dir) if settings.labs_dir else search
+    manifest = find_lab(lab_id, roots=roots)
     connect(settings, start=start_emulator)
     import boto3
 

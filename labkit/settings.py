@@ -33,6 +33,8 @@ class Settings:
     emulator_hosts: tuple[str, ...] = ()
     # An explicit endpoint (AWS_ENDPOINT_URL); when None, http://host:port is used.
     endpoint_override: str | None = None
+    # Where start_lab looks for labs first (LABKIT_LABS_DIR), before the enclosing checkout.
+    labs_dir: Path | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -76,6 +78,7 @@ class Settings:
             home=home,
             emulator_hosts=extra,
             endpoint_override=endpoint,
+            labs_dir=Path(env["LABKIT_LABS_DIR"]) if env.get("LABKIT_LABS_DIR") else None,
         )
 
 

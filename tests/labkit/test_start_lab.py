@@ -137,3 +137,20 @@ def test_labkit_seed_filters_by_emulator(fresh_emulator, fixture_checkout, labki
     yaml_path.write_text(yaml_path.read_text().replace("[labkit]", "[labkit, localstack]"))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0 and "seeded p9_w01_buckets" in out.stdout
+
+
+def test_labs_dir_setting_finds_labs_anywhere(
+    fresh_emulator, fixture_checkout, labkit_home, tmp_path, monkeypatch
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = Settings.from_env(
+        {
+            "AWS_ENDPOINT_URL": fresh_emulator.endpoint_url,
+            "LABKIT_LABS_DIR": str(fixture_checkout.solutions),
+        }
+    )
+    assert settings.labs_dir == fixture_checkout.solutions
+    lab = labkit.start_lab(LAB, settings=settings)
+    assert lab.path == lab_dir(fixture_checkout)
