@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=None, help="port (default 4566, 0 = any)")
     serve.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        default=None,
+        help="multiply emulated waits (health check intervals, alarm periods); 0.05 = 20x faster",
+    )
+    serve.add_argument(
+        "--plain-moto", action="store_true", help="serve moto without labkit's extensions"
+    )
     seed = with_port(sub.add_parser("seed", help="seed labs' starting state"))
     seed.add_argument("labs", nargs="*", metavar="LAB", help="lab ids")
     seed.add_argument("--all", action="store_true", help="every lab found")
@@ -147,11 +156,15 @@ def _reset(args, settings: Settings) -> int:
 def _serve(args, settings: Settings) -> int:
     import signal
 
-    from labkit.emulator.app import make_emulator_server
+    from labkit.emulator.app import EmulatorServer
+    from labkit.emulator.extensions import EXTENSIONS
 
     port = settings.port if args.port is None else args.port
-    server = make_emulator_server(args.host, port)
-    real_port = server.server_address[1]
+    scale = settings.time_scale if args.time_scale is None else args.time_scale
+    server = EmulatorServer(
+        args.host, port, time_scale=scale, extensions=() if args.plain_moto else EXTENSIONS
+    )
+    real_port = server.port
     if args.port_file:
         args.port_file.write_text(f"{real_port}\n")
 
@@ -165,7 +178,7 @@ def _serve(args, settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
     return 0
 
 

@@ -35,6 +35,8 @@ class Settings:
     endpoint_override: str | None = None
     # Where start_lab looks for labs first (LABKIT_LABS_DIR), before the enclosing checkout.
     labs_dir: Path | None = None
+    # Multiplies the emulator's waits (health check intervals, alarm periods): LABKIT_TIME_SCALE.
+    time_scale: float = 1.0
 
     @property
     def endpoint_url(self) -> str:
@@ -79,6 +81,7 @@ class Settings:
             emulator_hosts=extra,
             endpoint_override=endpoint,
             labs_dir=Path(env["LABKIT_LABS_DIR"]) if env.get("LABKIT_LABS_DIR") else None,
+            time_scale=parse_time_scale(env.get("LABKIT_TIME_SCALE", "1")),
         )
 
 
@@ -90,3 +93,13 @@ def parse_port(text: str) -> int:
     if not 0 < port < 65536:
         raise ValueError(f"port must be between 1 and 65535, got {port}")
     return port
+
+
+def parse_time_scale(text: str) -> float:
+    try:
+        scale = float(text)
+    except ValueError:
+        raise ValueError(f"LABKIT_TIME_SCALE must be a number, got {text!r}") from None
+    if not 0 < scale <= 10:
+        raise ValueError(f"LABKIT_TIME_SCALE must be > 0 and <= 10, got {scale}")
+    return scale

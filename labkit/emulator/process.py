@@ -57,6 +57,7 @@ class EmulatorProcess:
         port: int = 0,
         log_path: Path | None = None,
         timeout: float = 20.0,
+        time_scale: float | None = None,
     ) -> EmulatorProcess:
         """Start an emulator and wait until it answers its health check.
 
@@ -76,6 +77,8 @@ class EmulatorProcess:
             "--port-file",
             str(port_file),
         ]
+        if time_scale is not None:
+            cmd += ["--time-scale", str(time_scale)]
         log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             proc = subprocess.Popen(
@@ -184,7 +187,9 @@ def up(settings: Settings, timeout: float = 20.0) -> EmulatorStatus:
                 f"emulator; stop it or choose another port (labkit up --port N)"
             )
         t0 = time.monotonic()
-        emu = EmulatorProcess.spawn(settings.host, settings.port, log_file(settings), timeout)
+        emu = EmulatorProcess.spawn(
+            settings.host, settings.port, log_file(settings), timeout, settings.time_scale
+        )
         _pid_file(settings).write_text(f"{emu.pid}\n")
         return EmulatorStatus(
             emu.endpoint_url, emu.pid, started=True, seconds=time.monotonic() - t0
