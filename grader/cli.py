@@ -8,6 +8,7 @@ grader selftest [LAB ...]           solution full marks, student version 0, per 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint",
         help="use this running emulator (it is reset before each run) instead of a private one",
     )
+    a = sub.add_parser("autograde", help="grade every submission of a lab in a course")
+    a.add_argument("lab", metavar="LAB")
+    a.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
+    a.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="parallel workers, each with its own emulator (default: cores)",
+    )
+    a.add_argument(
+        "--student",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="grade only this student (repeatable)",
+    )
+    a.add_argument("--dask", metavar="ADDRESS", help="run the workers on a Dask cluster")
+    a.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    e = sub.add_parser("export", help="export a lab's grades for an LMS")
+    e.add_argument("lab", metavar="LAB")
+    e.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
+    e.add_argument("--format", choices=["csv"], default="csv")
+    e.add_argument("--output", type=Path, help="file to write (default: standard output)")
     return parser
 
 
@@ -42,8 +66,20 @@ def _say(msg: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        checkout = Checkout(args.root.resolve()) if args.root else Checkout.find()
-        return {"build": _build, "lint": _lint, "selftest": _selftest}[args.command](args, checkout)
+        checkout = Checkout(args.root.resolve()) if args.root else Checkout.find_optional()
+        if checkout is None and args.command in ("build", "lint", "selftest"):
+            raise FileNotFoundError(
+                "no solutions/ folder here or above; run grader from the project checkout "
+                "or pass --root"
+            )
+        handlers = {
+            "build": _build,
+            "lint": _lint,
+            "selftest": _selftest,
+            "autograde": _autograde,
+            "export": _export,
+        }
+        return handlers[args.command](args, checkout)
     except (FileNotFoundError, KeyError) as e:
         print(f"grader {args.command}: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
@@ -104,3 +140,40 @@ def _selftest(args, checkout: Checkout) -> int:
     results = selftest(checkout, args.labs, endpoint_url=args.endpoint, progress=_say)
     print(format_table(results))
     return 0 if results and all(r.ok for r in results) else 1
+
+
+def _autograde(args, checkout: Checkout | None) -> int:
+    from grader.autograde.batch import CourseError, Options, autograde, format_summary
+    from grader.autograde.lab_settings import lab_options
+
+    if not args.course.is_dir():
+        print(f"grader autograde: no course directory {args.course}", file=sys.stderr)
+        return 2
+    options = Options(
+        workers=max(1, args.workers), students=tuple(args.student), force=args.force, dask=args.dask
+    )
+    options = lab_options(checkout, args.lab, options)
+    try:
+        docs = autograde(args.course, args.lab, options)
+    except CourseError as e:
+        print(f"grader autograde: {e}", file=sys.stderr)
+        return 2
+    print(format_summary(docs))
+    return 0 if all(d["status"] == "graded" for d in docs) else 1
+
+
+def _export(args, checkout: Checkout | None) -> int:
+    from grader.autograde.batch import CourseError
+    from grader.export import export_csv
+
+    try:
+        text = export_csv(args.course, args.lab)
+    except CourseError as e:
+        print(f"grader export: {e}", file=sys.stderr)
+        return 2
+    if args.output:
+        args.output.write_text(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -24,7 +24,7 @@ class NbgraderError(RuntimeError):
     """nbgrader reported a failure; the message carries the end of its log."""
 
 
-def _venv_path() -> str:
+def venv_path() -> str:
     """PATH with this interpreter's bin first: nbgrader shells out to ``alembic``."""
     bin_dir = str(Path(sys.executable).parent)
     parts = os.environ.get("PATH", "").split(os.pathsep)
@@ -85,7 +85,7 @@ class Course:
         return dest
 
     def _run(self, what: str, fn, *args) -> dict:
-        with patched_environ({"PATH": _venv_path()}), warnings.catch_warnings():
+        with patched_environ({"PATH": venv_path()}), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = fn(*args)
         if not result.get("success"):

@@ -19,6 +19,13 @@ class Checkout:
         return self.root / "labs"
 
     @classmethod
+    def find_optional(cls, start: Path | None = None) -> Checkout | None:
+        try:
+            return cls.find(start)
+        except FileNotFoundError:
+            return None
+
+    @classmethod
     def find(cls, start: Path | None = None) -> Checkout:
         """The nearest folder at or above ``start`` that holds ``solutions/``."""
         here = Path(start or Path.cwd()).resolve()

@@ -97,15 +97,16 @@ def start_lab(
     seed: bool = True,
     start_emulator: bool = True,
     search: tuple[Path, ...] = (),
+    start: Path | None = None,
 ) -> Lab:
     """Get lab ``lab_id`` ready on the emulator and return its handle.
 
     Idempotent: running it again (a restarted kernel, a restarted emulator) re-creates only
-    what is missing.
+    what is missing. ``start`` is where the search begins (default: the current folder).
     """
     settings = settings or Settings.from_env()
     roots = (*search, settings.labs_dir) if settings.labs_dir else search
-    manifest = find_lab(lab_id, roots=roots)
+    manifest = find_lab(lab_id, roots=roots, start=start)
     connect(settings, start=start_emulator)
     import boto3
 

@@ -58,10 +58,12 @@ class EmulatorProcess:
         log_path: Path | None = None,
         timeout: float = 20.0,
         time_scale: float | None = None,
+        die_with_parent: bool = False,
     ) -> EmulatorProcess:
         """Start an emulator and wait until it answers its health check.
 
         ``port=0`` lets the OS choose a free port, so parallel workers never collide.
+        ``die_with_parent`` has Linux stop it when the spawning process dies, even by SIGKILL.
         """
         run_dir = Path(os.environ.get("TMPDIR", "/tmp"))
         port_file = run_dir / f"labkit-port-{os.getpid()}-{time.monotonic_ns()}"
@@ -87,6 +89,7 @@ class EmulatorProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_parent_death_signal if die_with_parent else None,
             )
         finally:
             if log is not subprocess.DEVNULL:
@@ -119,6 +122,15 @@ class EmulatorProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _parent_death_signal() -> None:  # runs in the child between fork and exec
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _pid_file(settings: Settings) -> Path:

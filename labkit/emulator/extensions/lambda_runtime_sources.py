@@ -186,8 +186,11 @@ class Poller:
         if not records:
             return
         region = _arn_parts(stream.arn)[3]
+        role = _function_role(backend, esm)
         event = {
-            "Records": [_kinesis_record(r, shard.shard_id, stream.arn, region) for r in records]
+            "Records": [
+                _kinesis_record(r, shard.shard_id, stream.arn, region, role) for r in records
+            ]
         }
         outcome = self._invoke(backend, esm, event)
         retries = esm.__dict__.setdefault("_labkit_retries", {})
@@ -202,6 +205,13 @@ class Poller:
                 log.warning("event source mapping %s: dropping a failed batch", esm.uuid)
                 positions[shard.shard_id] = last
                 retries.pop(shard.shard_id, None)
+
+
+def _function_role(backend: Any, esm: Any) -> str:
+    try:
+        return str(backend.get_function(esm.function_arn).role)
+    except Exception:
+        return ""
 
 
 def _positions(esm: Any) -> dict[str, int]:
@@ -282,7 +292,9 @@ def _batch_item_failures(esm: Any, payload: bytes) -> set[str] | None:
     return failed
 
 
-def _kinesis_record(r: Any, shard_id: str, stream_arn: str, region: str) -> dict[str, Any]:
+def _kinesis_record(
+    r: Any, shard_id: str, stream_arn: str, region: str, role: str
+) -> dict[str, Any]:
     return {
         "kinesis": {
             "kinesisSchemaVersion": "1.0",
@@ -295,7 +307,7 @@ def _kinesis_record(r: Any, shard_id: str, stream_arn: str, region: str) -> dict
         "eventVersion": "1.0",
         "eventID": f"{shard_id}:{r.sequence_number}",
         "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": "",
+        "invokeIdentityArn": role,
         "awsRegion": region,
         "eventSourceARN": stream_arn,
     }

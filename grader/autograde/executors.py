@@ -1,0 +1,63 @@
+"""Map ``grade_submission`` over jobs: a local process pool, or a Dask cluster.
+
+Both yield results as they complete. A worker process that dies takes only its job with it:
+the job comes back as a grader error and the pool is rebuilt.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from grader.autograde.job import GradeJob, WorkerResult
+from grader.autograde.worker import die_with_parent, grade_submission, worker_emulator
+
+
+def _init_worker() -> None:
+    die_with_parent()
+    worker_emulator()  # warm: the emulator is up before the first job arrives
+
+
+def local_pool(jobs: Iterable[GradeJob], workers: int) -> Iterator[WorkerResult]:
+    pending = list(jobs)
+    ctx = multiprocessing.get_context("spawn")
+    while pending:
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
+            futures: dict[Future, GradeJob] = {pool.submit(grade_submission, j): j for j in pending}
+            pending = []
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = futures.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        # A dead worker breaks every unfinished future: the one it held gets a
+                        # grader error, the others are resubmitted to a fresh pool.
+                        yield _lost(job, "a grading worker process died")
+                        pending = [j for j in futures.values()]
+                        futures = {}
+                        break
+                    except Exception as e:  # pickling and the like
+                        yield _lost(job, f"{type(e).__name__}: {e}")
+
+
+def dask_cluster(jobs: Iterable[GradeJob], address: str) -> Iterator[WorkerResult]:
+    from distributed import Client, as_completed
+
+    with Client(address) as client:
+        futures = client.map(grade_submission, list(jobs), pure=False)
+        owner = {f.key: j for f, j in zip(futures, jobs, strict=False)}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as e:
+                yield _lost(owner.get(future.key), f"{type(e).__name__}: {e}")
+
+
+def _lost(job: GradeJob | None, why: str) -> WorkerResult:
+    return WorkerResult(
+        job.lab if job else "?", job.student if job else "?", job.digest if job else "", error=why
+    )
