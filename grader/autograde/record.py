@@ -26,6 +26,7 @@ REPLAY = ".grader/replay"
 
 class Recorder:
     def __init__(self, course: Path, lab: str) -> None:
+        from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.apps import NbGraderAPI
         from nbgrader.preprocessors import (
             AssignLatePenalties,
@@ -34,7 +35,6 @@ class Recorder:
             LimitOutput,
             SaveAutoGrades,
         )
-        from nbconvert.preprocessors import ClearMetadataPreprocessor
         from traitlets.config import Config
 
         self.course = Path(course).resolve()
