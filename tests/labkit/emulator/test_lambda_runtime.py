@@ -484,6 +484,7 @@ def test_kinesis_mapping_invokes_with_records(aws):
     assert data == [b"click-1", b"click-2"]
     assert records[0]["eventSource"] == "aws:kinesis"
     assert records[0]["eventSourceARN"] == stream_arn
+    assert records[0]["invokeIdentityArn"] == aws.role
 
 
 def test_s3_notification_invokes_the_function(aws):
