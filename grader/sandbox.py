@@ -28,8 +28,9 @@ own (``processes`` plus the supervisor and PID 1). Without namespaces: the grade
 + ``processes``, shared with the grader (a fork bomb makes its forks fail until killed).
 
 Workdir: bound back read-write (and, as root, chowned recursively to the sandbox uid); HOME
-points at it. Put the kernel's connection file in it (``kernel_manager`` does): it is then
-readable by the sandbox uid only, so the HMAC key is exposed to that kernel and root alone.
+points at it. The kernel's connection file (``-f PATH`` in the command) stays visible wherever
+it is and, as root, is chowned to the sandbox uid (mode 0600): the HMAC key is exposed to that
+kernel and root alone. ``kernel_manager`` puts it in the workdir.
 Putting every worker's workdir under one directory listed in ``hide`` hides each worker's
 siblings from it.
 """
@@ -102,7 +103,8 @@ def _within(path: str, parent: str | None) -> bool:
 def _config(limits: Limits, report, probe: bool, cmd=(), python: str = sys.executable) -> dict:
     workdir = os.path.realpath(limits.workdir) if limits.workdir else None
     hide = [os.path.realpath(p) for p in limits.hide]
-    expose = [os.path.realpath(p) for p in (*limits.expose, *_connection_files(cmd))]
+    give = [os.path.realpath(p) for p in _connection_files(cmd)]
+    expose = [os.path.realpath(p) for p in limits.expose] + give
     if limits.hide_secrets:
         home = os.path.realpath(Path.home())
         if os.geteuid() == 0:  # all of root's home
@@ -122,6 +124,7 @@ def _config(limits: Limits, report, probe: bool, cmd=(), python: str = sys.execu
         "hide": [p for p in dict.fromkeys(hide) if p != workdir],
         "workdir": workdir,
         "expose": [p for p in dict.fromkeys(expose) if not _within(p, workdir)],
+        "give": give,
         "uid": uid,
         "gid": limits.gid if limits.gid is not None else uid,
         "tmp_mb": limits.tmp_mb,
@@ -178,8 +181,7 @@ def _capabilities() -> dict:
 def kernel_manager(limits: Limits, **kwargs):
     """A jupyter_client KernelManager whose kernel starts inside ``wrap(.., limits)``.
 
-    Its connection file goes in ``limits.workdir`` unless ``connection_file`` is given (as
-    root, a connection file elsewhere must be readable by the sandbox uid).
+    Its connection file goes in ``limits.workdir`` unless ``connection_file`` is given.
     """
     from jupyter_client.manager import KernelManager
 

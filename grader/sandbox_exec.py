@@ -16,7 +16,8 @@ of which falls back with a warning in the report when the kernel refuses it:
    PID 2. When PID 1 dies (kernel exited, or the supervisor died: PDEATHSIG) the kernel kills
    everything left in the namespace, setsid escapees included;
 5. rlimits (AS, NPROC, FSIZE, CORE=0, optional CPU), oom_score_adj=1000; as root chown the
-   workdir and drop to the sandbox uid/gid; no_new_privs; HOME=workdir; chdir workdir; exec.
+   workdir (and, first of all, the kernel's connection file) and drop to the sandbox uid/gid;
+   no_new_privs; HOME=workdir; chdir workdir; exec.
 
 Signals: the supervisor and PID 1 ignore SIGINT (the command gets it from the process group,
 exactly once); SIGTERM/SIGKILL on the supervisor tear the whole namespace down.
@@ -346,6 +347,11 @@ def main(argv: list[str]) -> None:
         os.setsid()
     except OSError:
         pass  # already a session leader (jupyter_client's start_new_session) or group leader
+    for path in cfg["give"] if rep["root"] else ():  # the kernel's connection file (0600)
+        try:
+            os.chown(path, cfg["uid"], cfg["gid"])
+        except OSError as e:
+            rep["warnings"].append(f"connection file not handed over: {e}")
     try:
         flags = _unshare(cfg, rep)
         if flags & CLONE_NEWNS:
