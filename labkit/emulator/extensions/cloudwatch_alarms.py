@@ -6,9 +6,10 @@ creation") forever: only ``set_alarm_state`` changes it, nothing fires its actio
 
 This extension adds, for every metric alarm in every account and region:
 
-* **Evaluation.** A daemon thread evaluates each alarm every ``min(Period, 60)`` AWS seconds
-  (CloudWatch evaluates once a minute, high-resolution alarms every period), i.e. every
-  ``ctx.seconds(min(Period, 60))`` wall seconds, reading ``ctx.time_scale`` on every cycle.
+* **Evaluation.** A daemon thread evaluates each alarm as often as CloudWatch does: every 60
+  AWS seconds, every 10 for high-resolution periods (10 s, 30 s), i.e. every ``ctx.seconds(60)``
+  (or ``ctx.seconds(10)``) wall seconds, reading ``ctx.time_scale`` on every cycle (a change
+  re-plans every alarm at once).
   Statistic (SampleCount, Average, Sum, Minimum, Maximum) or ExtendedStatistic ``pNN`` (nearest
   rank over raw values), EvaluationPeriods, DatapointsToAlarm (M of N), Threshold, the four
   threshold ComparisonOperators, TreatMissingData (AWS's rules, see ``cloudwatch_alarms_eval``),
@@ -131,7 +132,8 @@ class AlarmEvaluator:
 
     def cadence(self, alarm: Any) -> float:
         """Wall seconds between two evaluations of ``alarm``."""
-        return max(0.05, self.ctx.seconds(min(float(metrics.period_of(alarm) or 60), 60.0)))
+        period = float(metrics.period_of(alarm) or 60)
+        return max(0.05, self.ctx.seconds(10.0 if period < 60 else 60.0))
 
     def _loop(self) -> None:
         while not self._stop.is_set():
