@@ -38,6 +38,7 @@ class Options:
     dask: str | None = None
     limits: RunLimits = field(default_factory=RunLimits)
     state_checks: str | None = None  # source of the lab's state checks
+    hide: tuple[str, ...] = ()  # more paths learner code must not read
 
 
 def submission_digest(folder: Path) -> str:
@@ -133,6 +134,7 @@ def build_job(
         limits=options.limits,
         state_checks=options.state_checks,
         digest=digest,
+        hide=(str(course), *options.hide),
     )
 
 

@@ -38,8 +38,9 @@ class RunLimits:
     cell_timeout: int = 120
     notebook_timeout: int = 900
     output_bytes: int = 1_000_000  # per notebook; more is dropped with a note
-    memory_mb: int = 2048
+    memory_mb: int = 2048  # virtual memory; an idle ipykernel maps ~0.8 GB
     processes: int = 128
+    sandbox: bool = True  # run the kernel through grader.sandbox (namespaces, rlimits, uid)
 
 
 @dataclass
@@ -138,6 +139,7 @@ def execute_notebook(
     limits: RunLimits,
     wrap: Callable[[list[str]], list[str]] | None = None,
     on_kernel_pid: Callable[[int], None] | None = None,
+    kill_uid: int | None = None,
 ) -> RunReport:
     """Execute ``nb`` in place in ``workdir``; report what went wrong, never raise for it."""
     report = RunReport()
@@ -168,7 +170,7 @@ def execute_notebook(
 
             def over_time() -> None:
                 deadline_hit.set()
-                _kill_kernel(km)
+                _kill_kernel(km, kill_uid)
 
             timer = threading.Timer(limits.notebook_timeout, over_time)
             timer.daemon = True
@@ -220,7 +222,7 @@ def execute_notebook(
     finally:
         if timer is not None:
             timer.cancel()
-        _kill_kernel(km)
+        _kill_kernel(km, kill_uid)
         report.seconds = time.monotonic() - t0
     return report
 
@@ -231,11 +233,15 @@ def _kernel_pid(km: KernelManager) -> int | None:
     return getattr(process, "pid", None)
 
 
-def _kill_kernel(km: KernelManager) -> None:
-    """Kill the kernel's whole process group (it leads its own session)."""
+def _kill_kernel(km: KernelManager, uid: int | None = None) -> None:
+    """Kill the kernel, its process group, every descendant and (when the kernel ran as its
+    own uid) every process of that uid."""
+    from grader.sandbox import kill_tree
+
     pid = _kernel_pid(km)
     if pid:
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        kill_tree(pid, uid=uid, timeout=2.0)

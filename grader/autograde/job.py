@@ -26,6 +26,8 @@ class GradeJob:
     # The lab's out-of-kernel state checks (Python source defining CHECKS), or None.
     state_checks: str | None = None
     digest: str = ""  # sha256 of the submitted files, for resuming
+    # Paths learner code must not read (the course directory, the lab sources).
+    hide: tuple[str, ...] = ()
 
 
 @dataclass

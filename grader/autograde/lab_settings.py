@@ -28,5 +28,10 @@ def lab_options(checkout: Checkout | None, lab: str, options: Options) -> Option
         )
         checks = manifest.folder / STATE_CHECKS
         source = checks.read_text() if checks.is_file() else None
-        return replace(options, limits=limits, state_checks=source)
+        return replace(
+            options,
+            limits=limits,
+            state_checks=source,
+            hide=(*options.hide, str(checkout.solutions)),
+        )
     return options

@@ -98,7 +98,8 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
             result.messages.append(str(e))
             continue
         path.unlink()  # the kernel never sees a copy holding the restored hidden tests
-        report = execute.execute_notebook(nb, workdir, env, job.limits)
+        wrap, uid = _sandbox(job, workdir)
+        report = execute.execute_notebook(nb, workdir, env, job.limits, wrap=wrap, kill_uid=uid)
         execute_seconds += report.seconds
         for flag, message in zip(report.flags, report.messages, strict=True):
             if flag not in result.flags:
@@ -119,6 +120,22 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
         k: (nbformat.writes(v) if v is not None else None) for k, v in result.executed.items()
     }
     result.timings["execute_seconds"] = execute_seconds
+
+
+def _sandbox(job: GradeJob, workdir: Path):
+    """The kernel's jail: rlimits, hidden course and sources, its own uid when we are root."""
+    if not job.limits.sandbox:
+        return None, None
+    from grader import sandbox
+
+    limits = sandbox.Limits(
+        memory_mb=job.limits.memory_mb,
+        processes=job.limits.processes,
+        hide=tuple(Path(p) for p in job.hide if Path(p).exists()),
+        workdir=workdir,
+        uid=60000 + os.getpid() % 5000,  # one uid per worker: kernels cannot touch each other
+    )
+    return (lambda cmd: sandbox.wrap(cmd, limits)), sandbox.sandbox_uid(limits)
 
 
 def _grade_cells(nb):
