@@ -51,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--dask", metavar="ADDRESS", help="run the workers on a Dask cluster")
     a.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    f = sub.add_parser("feedback", help="HTML feedback for learners (no hidden test code)")
+    f.add_argument("lab", metavar="LAB")
+    f.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
+    f.add_argument(
+        "--student",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this student (repeatable; default: every graded one)",
+    )
     e = sub.add_parser("export", help="export a lab's grades for an LMS")
     e.add_argument("lab", metavar="LAB")
     e.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
@@ -78,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             "selftest": _selftest,
             "autograde": _autograde,
             "export": _export,
+            "feedback": _feedback,
         }
         return handlers[args.command](args, checkout)
     except (FileNotFoundError, KeyError) as e:
@@ -176,4 +187,19 @@ def _export(args, checkout: Checkout | None) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _feedback(args, checkout: Checkout | None) -> int:
+    from grader.feedback import generate_feedback
+
+    graded = args.course / "autograded"
+    students = args.student or sorted(p.parent.name for p in graded.glob(f"*/{args.lab}"))
+    if not students:
+        print(
+            f"grader feedback: nothing autograded for {args.lab} in {args.course}", file=sys.stderr
+        )
+        return 2
+    for path in generate_feedback(args.course, args.lab, students):
+        print(path)
     return 0

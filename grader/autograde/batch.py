@@ -97,6 +97,8 @@ def already_graded(course: Path, lab: str, student: str, digest: str) -> dict | 
     doc = read(results_path(course, lab, student))
     if not doc or doc.get("status") != "graded" or doc.get("digest") != digest:
         return None
+    if not (course / "autograded" / student / lab).is_dir():
+        return None  # nbgrader's output is gone: feedback needs it
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         try:
             sub = gb.find_submission(lab, student)
