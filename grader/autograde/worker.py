@@ -89,6 +89,9 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
         if not path.exists():
             result.invalid[name] = f"{name}.ipynb was not submitted"
             result.executed[name] = None
+            result.messages.append(
+                f"{name}.ipynb was not found in the submission: submit the notebook under its "
+                f"original name; its tasks score 0")
             continue
         try:
             nb = sanitize(path.read_bytes(), f"sqlite:///{db}", job.lab, name)
@@ -170,6 +173,9 @@ def _apply_state_checks(nb, checks: list[StateCheck], result: WorkerResult) -> N
         if not _has_error(cell):
             if DISAGREEMENT not in result.flags:
                 result.flags.append(DISAGREEMENT)
+                result.messages.append(
+                    "some tests passed inside the notebook, but what you built in the emulator "
+                    "does not support them; those tasks score 0")
             cell.outputs.append(
                 execute.error_output(
                     STATE_CHECK_FAILED,
