@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_PORT ?= 4567
+DEMO_COURSE ?= .demo/course
 LAB_PORT ?= 8888
 # Jupyter refuses to run as root without this flag (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -22,13 +23,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Main job: emulator up, labs built, every lab selftested (table printed), emulator down.
+# Main job: emulator up, labs built, every lab selftested (table printed), emulator down;
+# then a generated cohort of every lab (solutions, blanks, partial and hostile submissions)
+# autograded in parallel, each worker with its own emulator, and exported as CSV.
 demo: $(STAMP)
 	@set -e; \
 	labkit up --port $(DEMO_PORT); \
 	trap 'labkit down --port $(DEMO_PORT)' EXIT; \
 	grader build; \
-	grader selftest --endpoint http://127.0.0.1:$(DEMO_PORT)
+	grader selftest --endpoint http://127.0.0.1:$(DEMO_PORT); \
+	labkit down --port $(DEMO_PORT); trap - EXIT; \
+	rm -rf $(DEMO_COURSE); \
+	grader cohort --course $(DEMO_COURSE); \
+	for lab in $$(ls $(DEMO_COURSE)/source); do \
+		echo; echo "== autograde $$lab (sample cohort) =="; \
+		grader autograde $$lab --course $(DEMO_COURSE) --cell-timeout 20 --notebook-timeout 120; \
+		grader export $$lab --course $(DEMO_COURSE) --output $(DEMO_COURSE)/$$lab.csv; \
+	done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q

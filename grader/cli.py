@@ -51,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--dask", metavar="ADDRESS", help="run the workers on a Dask cluster")
     a.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    a.add_argument("--cell-timeout", type=int, help="seconds per cell (default: lab.yaml)")
+    a.add_argument("--notebook-timeout", type=int, help="seconds per notebook (default: lab.yaml)")
+    co = sub.add_parser("cohort", help="a course with generated sample submissions of labs")
+    co.add_argument("labs", nargs="*", metavar="LAB", help="labs (default: all)")
+    co.add_argument("--course", type=Path, required=True, help="course directory to fill")
+    co.add_argument(
+        "--student",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="only these sample kinds (solution, blank, partial, kernel_exit, ...)",
+    )
     f = sub.add_parser("feedback", help="HTML feedback for learners (no hidden test code)")
     f.add_argument("lab", metavar="LAB")
     f.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
@@ -77,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         checkout = Checkout(args.root.resolve()) if args.root else Checkout.find_optional()
-        if checkout is None and args.command in ("build", "lint", "selftest"):
+        if checkout is None and args.command in ("build", "lint", "selftest", "cohort"):
             raise FileNotFoundError(
                 "no solutions/ folder here or above; run grader from the project checkout "
                 "or pass --root"
@@ -89,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             "autograde": _autograde,
             "export": _export,
             "feedback": _feedback,
+            "cohort": _cohort,
         }
         return handlers[args.command](args, checkout)
     except (FileNotFoundError, KeyError) as e:
@@ -164,6 +177,17 @@ def _autograde(args, checkout: Checkout | None) -> int:
         workers=max(1, args.workers), students=tuple(args.student), force=args.force, dask=args.dask
     )
     options = lab_options(checkout, args.lab, options)
+    if args.cell_timeout or args.notebook_timeout:
+        from dataclasses import replace
+
+        options = replace(
+            options,
+            limits=replace(
+                options.limits,
+                cell_timeout=args.cell_timeout or options.limits.cell_timeout,
+                notebook_timeout=args.notebook_timeout or options.limits.notebook_timeout,
+            ),
+        )
     try:
         docs = autograde(args.course, args.lab, options)
     except CourseError as e:
@@ -202,4 +226,20 @@ def _feedback(args, checkout: Checkout | None) -> int:
         return 2
     for path in generate_feedback(args.course, args.lab, students):
         print(path)
+    return 0
+
+
+def _cohort(args, checkout: Checkout) -> int:
+    from grader.build import select_labs
+    from grader.cohort import make_cohort
+    from grader.course import Course
+
+    course = Course(args.course)
+    for manifest in select_labs(checkout, args.labs):
+        course.add_source(manifest)
+        course.generate(manifest.id)
+        made = make_cohort(args.course, manifest.id, args.student or None)
+        print(
+            f"{manifest.id}: {len(made)} submissions in {args.course}/submitted ({', '.join(made)})"
+        )
     return 0

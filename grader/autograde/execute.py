@@ -103,6 +103,7 @@ class _LimitedClient(NotebookClient):
         self._budget = budget
         self._used = 0
         self._report = report
+        self._interrupted = False
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: D401 - nbclient hook
         size = len(str(msg.get("content", "")))
@@ -115,8 +116,14 @@ class _LimitedClient(NotebookClient):
                 f"output beyond {self._budget // 1000} kB was dropped",
             )
             outs.append(_note(f"[output truncated: more than {self._budget} bytes]"))
-        if self._used > 50 * self._budget and self.km is not None:
-            self.km.interrupt_kernel()  # flooding: stop the cell, keep the kernel
+        if self._used > 50 * self._budget and not self._interrupted:
+            self._interrupted = True  # flooding: stop the cell (SIGINT), keep the kernel
+            pid = _kernel_pid(self.km)
+            if pid:
+                try:
+                    os.killpg(pid, signal.SIGINT)
+                except (ProcessLookupError, PermissionError):
+                    pass
         return None
 
 

@@ -86,7 +86,8 @@ class Recorder:
                 self._record_zero(result.student)
                 # nbgrader leaves no autograded/ folder for it; keep the layout uniform
                 (self.course / "autograded" / result.student / self.lab).mkdir(
-                    parents=True, exist_ok=True)
+                    parents=True, exist_ok=True
+                )
             if doc["status"] != "failed":
                 self._fill_tasks(doc, result)
         doc["timings"]["record_seconds"] = time.monotonic() - t0

@@ -91,7 +91,8 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
             result.executed[name] = None
             result.messages.append(
                 f"{name}.ipynb was not found in the submission: submit the notebook under its "
-                f"original name; its tasks score 0")
+                f"original name; its tasks score 0"
+            )
             continue
         try:
             nb = sanitize(path.read_bytes(), f"sqlite:///{db}", job.lab, name)
@@ -175,7 +176,8 @@ def _apply_state_checks(nb, checks: list[StateCheck], result: WorkerResult) -> N
                 result.flags.append(DISAGREEMENT)
                 result.messages.append(
                     "some tests passed inside the notebook, but what you built in the emulator "
-                    "does not support them; those tasks score 0")
+                    "does not support them; those tasks score 0"
+                )
             cell.outputs.append(
                 execute.error_output(
                     STATE_CHECK_FAILED,
