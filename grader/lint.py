@@ -9,6 +9,7 @@ seed, data and required labs exist; lab ids are unique across the checkout.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,13 @@ def _lint_notebook(m: LabManifest) -> list[Problem]:
                 f"points is {m.points} but the grade cells add up to {total:g}",
             )
         )
+    tests = {
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata["nbgrader"].get("solution")
+    }
+    out.extend(_lint_state_checks(m, tests))
     started = {match for cell in nb.cells for match in START_LAB.findall(cell.source)}
     if started != {m.id}:
         found = ", ".join(sorted(started)) or "none"
@@ -154,3 +162,32 @@ def _lint_notebook(m: LabManifest) -> list[Problem]:
 
 def _short(e: Exception) -> str:
     return str(e).strip().splitlines()[0][:300]
+
+
+def _lint_state_checks(m: LabManifest, test_ids: set[str]) -> list[Problem]:
+    """state_checks.py (optional): parses, defines CHECKS keyed by the lab's test cells."""
+    path = m.folder / "state_checks.py"
+    if not path.is_file():
+        return []
+    try:
+        tree = ast.parse(path.read_text(), str(path))
+    except SyntaxError as e:
+        return [Problem(path, f"does not parse: {e}")]
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "CHECKS" for t in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
+            keys = [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+            unknown = sorted(set(keys) - test_ids)
+            if unknown:
+                return [
+                    Problem(
+                        path,
+                        f"CHECKS names {unknown}, which are not test cells of "
+                        f"the notebook (test cells: {sorted(test_ids)})",
+                    )
+                ]
+            return []
+    return [Problem(path, "defines no CHECKS = {grade_id: check, ...} dict literal")]

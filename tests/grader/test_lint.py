@@ -71,3 +71,11 @@ def test_cell_without_metadata_is_reported(fixture_checkout):
         '# %%\n\n# %% nbgrader={"grade": false, "grade_id": "setup"',
     )
     assert any("has no nbgrader metadata" in m for m in messages(fixture_checkout))
+
+
+def test_state_checks_must_name_test_cells(fixture_checkout):
+    checks = "solutions/p9_demo/w01/p9_w01_buckets/state_checks.py"
+    edit(fixture_checkout, checks, '{"bucket_tests":', '{"bucket_answer":')
+    assert any("CHECKS names ['bucket_answer']" in m for m in messages(fixture_checkout))
+    edit(fixture_checkout, checks, "CHECKS = ", "CHECK = ")
+    assert any("defines no CHECKS" in m for m in messages(fixture_checkout))
