@@ -9,7 +9,8 @@ nbgrader course directory, ``make_cohort`` writes ``submitted/<student>/<lab>/``
 - hostile ones, each expected to be graded with a clear reason and never stop the batch:
   ``invalid_json``, ``missing_notebook``, ``wrong_name``, ``tests_edited`` (grade cells
   replaced by ``pass``, restored from the gradebook), ``cell_deleted`` (a test cell removed),
-  ``kernel_exit`` (``os._exit``), ``infinite_loop``, ``sleeper`` (``time.sleep(10**6)``),
+  ``kernel_exit`` (``os._exit``), ``segfault``, ``memory_bomb`` (grows until the memory
+  limit), ``fork_bomb`` (forks until the process limit), ``infinite_loop``, ``sleeper`` (``time.sleep(10**6)``),
   ``output_flood`` (100 MB printed), ``real_aws`` (calls s3.amazonaws.com), ``swallow_errors``
   (installs an IPython handler that hides every later exception: fools plain nbgrader, not
   the state checks), ``read_gradebook`` (tries to read gradebook.db and the source notebook).
@@ -27,6 +28,9 @@ Notebook = dict
 
 HOSTILE_CODE = {
     "kernel_exit": "import os\nos._exit(3)",
+    "segfault": "import ctypes\nctypes.string_at(0)",
+    "memory_bomb": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024 * 1024))",
+    "fork_bomb": "import os\nwhile True:\n    os.fork()",
     "infinite_loop": "while True:\n    pass",
     "sleeper": "import time\ntime.sleep(10**6)",
     "output_flood": "import sys\nfor _ in range(100):\n    sys.stdout.write('x' * 1_000_000)",

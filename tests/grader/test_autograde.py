@@ -25,6 +25,9 @@ EXPECTED = {
     "tests_edited": (0, None),
     "cell_deleted": (2, None),
     "kernel_exit": (0, "kernel_died"),
+    "segfault": (0, "kernel_died"),
+    "memory_bomb": (0, None),
+    "fork_bomb": (0, None),
     "infinite_loop": (0, "cell_timeout"),
     "sleeper": (0, "cell_timeout"),
     "output_flood": (3, "output_truncated"),
@@ -56,7 +59,7 @@ def test_each_submission_gets_its_score_and_reason(graded, student):
     if flag:
         assert flag in doc["flags"]
         assert doc["messages"], "a flagged submission tells the learner why"
-    else:
+    elif student not in ("memory_bomb", "fork_bomb"):  # these may also kill the kernel
         assert set(doc["flags"]) <= {"output_truncated"}
 
 
@@ -153,3 +156,31 @@ def test_rerun_skips_graded_submissions_and_regrades_changed_ones(graded):
     finally:
         nb.write_text(original)
         autograde(course, LAB, options(students=("blank",)), progress=None)
+
+
+def test_bombs_are_contained_and_cleaned_up(graded):
+    course, docs = graded
+    memory = (course / "autograded/memory_bomb" / LAB / f"{LAB}.ipynb").read_text()
+    assert "MemoryError" in memory or "kernel_died" in docs["memory_bomb"]["flags"]
+    fork = (course / "autograded/fork_bomb" / LAB / f"{LAB}.ipynb").read_text()
+    assert (
+        "BlockingIOError" in fork
+        or "Resource temporarily unavailable" in fork
+        or (set(docs["fork_bomb"]["flags"]) & {"kernel_died", "cell_timeout"})
+    )
+    # nothing of any sandboxed kernel survives its grading (worker k's kernels ran as uid
+    # 60000 + pid % 5000, see grader.autograde.worker._sandbox)
+    import os
+    from pathlib import Path
+
+    uids = {60000 + d["worker"]["pid"] % 5000 for d in docs.values() if "pid" in d["worker"]}
+    leftovers = []
+    for stat in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        uid = int(text.split("Uid:")[1].split()[0])
+        if uid in uids and "State:\tZ" not in text:
+            leftovers.append((stat.parent.name, uid))
+    assert leftovers == [] or os.getuid() != 0, leftovers
