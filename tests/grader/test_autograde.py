@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import shutil
 import subprocess
 
 import pytest
@@ -34,12 +35,38 @@ EXPECTED = {
     "real_aws": (1, None),
     "swallow_errors": (1, "state_check_disagreement"),
     "read_gradebook": (3, None),
+    "monkeypatch_boto3": (0, "state_check_disagreement"),
 }
+
+# Fakes the resources the tests look for: the in-kernel bucket test passes, the emulator
+# holds nothing. Plain nbgrader would award bucket_tests.
+MONKEYPATCH = """import botocore.client
+_real_call = botocore.client.BaseClient._make_api_call
+def _fake_call(self, operation, params):
+    if operation == "ListBuckets":
+        return {"Buckets": [{"Name": "fixture-artifacts"}, {"Name": "fixture-logs"}]}
+    if operation == "GetBucketVersioning":
+        return {"Status": "Enabled"}
+    return _real_call(self, operation, params)
+botocore.client.BaseClient._make_api_call = _fake_call
+"""
+
+
+def add_monkeypatch_submission(course):
+    release = course / "release" / LAB
+    dest = course / "submitted/monkeypatch_boto3" / LAB
+    shutil.copytree(release, dest)
+    nb = json.loads((dest / f"{LAB}.ipynb").read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "bucket_answer":
+            cell["source"] = MONKEYPATCH
+    (dest / f"{LAB}.ipynb").write_text(json.dumps(nb))
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("cohort") / "course")
+    add_monkeypatch_submission(course)
     docs = autograde(course, LAB, options(), progress=None)
     return course, {d["student"]: d for d in docs}
 
@@ -184,3 +211,10 @@ def test_bombs_are_contained_and_cleaned_up(graded):
         if uid in uids and "State:\tZ" not in text:
             leftovers.append((stat.parent.name, uid))
     assert leftovers == [] or os.getuid() != 0, leftovers
+
+
+def test_faked_boto3_earns_nothing_on_state_checked_tasks(graded):
+    _, docs = graded
+    task = next(t for t in docs["monkeypatch_boto3"]["tasks"] if t["grade_id"] == "bucket_tests")
+    assert task["score"] == 0
+    assert task["hidden"]["state_check"] == "failed: bucket fixture-artifacts does not exist"
