@@ -47,9 +47,10 @@ def local_pool(jobs: Iterable[GradeJob], workers: int) -> Iterator[WorkerResult]
 def dask_cluster(jobs: Iterable[GradeJob], address: str) -> Iterator[WorkerResult]:
     from distributed import Client, as_completed
 
+    jobs = list(jobs)
     with Client(address) as client:
-        futures = client.map(grade_submission, list(jobs), pure=False)
-        owner = {f.key: j for f, j in zip(futures, jobs, strict=False)}
+        futures = client.map(grade_submission, jobs, pure=False)
+        owner = {f.key: j for f, j in zip(futures, jobs, strict=True)}
         for future in as_completed(futures):
             try:
                 yield future.result()
