@@ -136,10 +136,22 @@ def _sandbox(job: GradeJob, workdir: Path):
         memory_mb=job.limits.memory_mb,
         processes=job.limits.processes,
         hide=tuple(Path(p) for p in job.hide if Path(p).exists()),
+        expose=_importable(),
         workdir=workdir,
         uid=60000 + os.getpid() % 5000,  # one uid per worker: kernels cannot touch each other
     )
     return (lambda cmd: sandbox.wrap(cmd, limits)), sandbox.sandbox_uid(limits)
+
+
+def _importable() -> tuple[Path, ...]:
+    """What the kernel must still read when the checkout sits under a hidden or private
+    folder (a clone in /tmp): the interpreter, the venv, labkit's package (read-only)."""
+    import sys
+
+    import labkit
+
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(labkit.__file__).resolve().parent}
+    return tuple(sorted(p for p in paths if p.exists()))
 
 
 def _grade_cells(nb):

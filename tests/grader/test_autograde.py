@@ -218,3 +218,13 @@ def test_faked_boto3_earns_nothing_on_state_checked_tasks(graded):
     task = next(t for t in docs["monkeypatch_boto3"]["tasks"] if t["grade_id"] == "bucket_tests")
     assert task["score"] == 0
     assert task["hidden"]["state_check"] == "failed: bucket fixture-artifacts does not exist"
+
+
+def test_kernel_still_imports_labkit_when_the_checkout_is_hidden(tmp_path):
+    # A CI clone under /tmp sits inside the sandbox's private /tmp: the kernel must still
+    # import labkit (exposed read-only) while solutions/ stays out of reach.
+    from tests.conftest import REPO
+
+    course = make_course(tmp_path / "course", ["solution"])
+    [doc] = autograde(course, LAB, options(workers=1, hide=(str(REPO),)), progress=None)
+    assert doc["score"] == 3, doc["tasks"]
