@@ -10,7 +10,8 @@ nbgrader course directory, ``make_cohort`` writes ``submitted/<student>/<lab>/``
   ``invalid_json``, ``missing_notebook``, ``wrong_name``, ``tests_edited`` (grade cells
   replaced by ``pass``, restored from the gradebook), ``cell_deleted`` (a test cell removed),
   ``kernel_exit`` (``os._exit``), ``segfault``, ``memory_bomb`` (grows until the memory
-  limit), ``fork_bomb`` (forks until the process limit), ``infinite_loop``, ``sleeper`` (``time.sleep(10**6)``),
+  limit), ``fork_bomb`` (forks until the process limit), ``infinite_loop``,
+  ``sleeper`` (``time.sleep(10**6)``),
   ``output_flood`` (100 MB printed), ``real_aws`` (calls s3.amazonaws.com), ``swallow_errors``
   (installs an IPython handler that hides every later exception: fools plain nbgrader, not
   the state checks), ``read_gradebook`` (tries to read gradebook.db and the source notebook).
