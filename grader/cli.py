@@ -33,22 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint",
         help="use this running emulator (it is reset before each run) instead of a private one",
     )
-    a = sub.add_parser("autograde", help="grade every submission of a lab in a course")
-    a.add_argument("lab", metavar="LAB")
-    a.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
+    a = _lab_in_course(sub.add_parser("autograde", help="grade every submission of a lab"))
     a.add_argument(
         "--workers",
         type=int,
         default=os.cpu_count() or 1,
         help="parallel workers, each with its own emulator (default: cores)",
     )
-    a.add_argument(
-        "--student",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="grade only this student (repeatable)",
-    )
+    _students(a, "ID", "grade only this student (repeatable)")
     a.add_argument("--dask", metavar="ADDRESS", help="run the workers on a Dask cluster")
     a.add_argument("--force", action="store_true", help="regrade submissions already graded")
     a.add_argument("--cell-timeout", type=int, help="seconds per cell (default: lab.yaml)")
@@ -56,29 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
     co = sub.add_parser("cohort", help="a course with generated sample submissions of labs")
     co.add_argument("labs", nargs="*", metavar="LAB", help="labs (default: all)")
     co.add_argument("--course", type=Path, required=True, help="course directory to fill")
-    co.add_argument(
-        "--student",
-        action="append",
-        default=[],
-        metavar="KIND",
-        help="only these sample kinds (solution, blank, partial, kernel_exit, ...)",
-    )
-    f = sub.add_parser("feedback", help="HTML feedback for learners (no hidden test code)")
-    f.add_argument("lab", metavar="LAB")
-    f.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
-    f.add_argument(
-        "--student",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="only this student (repeatable; default: every graded one)",
-    )
-    e = sub.add_parser("export", help="export a lab's grades for an LMS")
-    e.add_argument("lab", metavar="LAB")
-    e.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
+    _students(co, "KIND", "only these sample kinds (solution, blank, partial, kernel_exit, ...)")
+    f = _lab_in_course(sub.add_parser("feedback", help="HTML feedback without hidden tests"))
+    _students(f, "ID", "only this student (repeatable; default: every graded one)")
+    e = _lab_in_course(sub.add_parser("export", help="export a lab's grades for an LMS"))
     e.add_argument("--format", choices=["csv"], default="csv")
     e.add_argument("--output", type=Path, help="file to write (default: standard output)")
     return parser
+
+
+def _lab_in_course(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--course", type=Path, required=True, help="nbgrader course directory")
+    return p
+
+
+def _students(p: argparse.ArgumentParser, metavar: str, help: str) -> None:
+    p.add_argument("--student", action="append", default=[], metavar=metavar, help=help)
 
 
 def _say(msg: str) -> None:

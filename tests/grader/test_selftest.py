@@ -11,9 +11,10 @@ def test_fixture_lab_is_gradable(fixture_checkout, emulator):
 
 
 def test_vacuous_test_and_broken_solution_are_caught(fixture_checkout, emulator):
-    # a test that passes without an answer, and a solution that misses a hidden check
+    # a test cell that checks nothing (it passes without an answer: selftest must flag it),
+    # and a solution that misses a hidden check
     edit(
-        fixture_checkout, SRC, "assert log_bucket_name() in", "assert True or log_bucket_name() in"
+        fixture_checkout, SRC, "assert log_bucket_name() in", "checks_nothing = log_bucket_name in"
     )
     edit(fixture_checkout, SRC, '"Status": "Enabled"}', '"Status": "Suspended"}')
     [result] = selftest(fixture_checkout, endpoint_url=emulator.endpoint_url)
