@@ -38,7 +38,10 @@ PYPROJECT = ROOT / "pyproject.toml"
 PENDING_SEED_OPTIONS = {"--emulator": "localstack"}
 
 # pyproject name -> names conda-forge may carry it under.
-CONDA_ALIASES = {"matplotlib": {"matplotlib", "matplotlib-base"}}
+CONDA_ALIASES = {
+    "matplotlib": {"matplotlib", "matplotlib-base"},
+    "duckdb": {"duckdb", "python-duckdb"},
+}
 
 
 # ---------------------------------------------------------------- helpers
