@@ -22,7 +22,7 @@ import nbformat
 from grader.autograde import execute
 from grader.autograde.job import GradeJob, StateCheck, WorkerResult
 from grader.autograde.sanitize import InvalidSubmission, sanitize
-from grader.autograde.state_checks import run_state_checks
+from grader.autograde.state_checks import prepare_lab, run_state_checks
 from labkit.emulator import client
 from labkit.emulator.process import EmulatorProcess
 
@@ -83,6 +83,11 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
     db = scratch / "gradebook.db"
     db.write_bytes(job.gradebook)
     env = execute.kernel_environment(workdir, endpoint_url)
+    lab = None
+    if job.state_checks:
+        t = time.monotonic()
+        lab = prepare_lab(job.lab, workdir, endpoint_url, scratch / "labkit-home")
+        result.timings["state_check_seconds"] = time.monotonic() - t
     execute_seconds = 0.0
     for name in job.notebooks:
         path = workdir / f"{name}.ipynb"
@@ -111,12 +116,10 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
                 result.messages.append(message)
         _mark_unexecuted(nb)
         result.executed[name] = nb
-    if job.state_checks:
+    if lab is not None:
         t = time.monotonic()
-        result.state_checks = run_state_checks(
-            job.state_checks, job.lab, workdir, endpoint_url, scratch / "labkit-home"
-        )
-        result.timings["state_check_seconds"] = time.monotonic() - t
+        result.state_checks = run_state_checks(job.state_checks, lab)
+        result.timings["state_check_seconds"] += time.monotonic() - t
         for nb in result.executed.values():
             if nb is not None:
                 _apply_state_checks(nb, result.state_checks, result)
