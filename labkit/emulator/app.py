@@ -11,6 +11,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from labkit.emulator import speedups
 from labkit.emulator.extensions import EXTENSIONS, EmulatorContext, install_all
 from labkit.emulator.health import HEALTH_PATHS, health_document
 
@@ -85,6 +86,7 @@ class EmulatorServer:
     ) -> None:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
 
+        speedups.apply()
         self._state_dir = Path(tempfile.mkdtemp(prefix="labkit-emulator-"))
         placeholder = _NotYetBound()
         self.server: BaseWSGIServer = make_server(

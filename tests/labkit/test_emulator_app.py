@@ -64,3 +64,29 @@ def test_extension_routes_and_reset_callbacks(server):
 def test_health_lists_installed_extensions(emulator):
     doc = client.health(emulator.endpoint_url)
     assert doc["emulator"]["extensions"] == list(EXTENSIONS)
+
+
+def test_reset_empties_every_service_and_new_backends_start_complete(server):
+    """speedups: reset skips rebuilding the backends it drops; what comes next is complete."""
+    from moto.core.base_backend import BaseBackend
+
+    url = server.ctx.endpoint_url
+    kw = dict(endpoint_url=url, aws_access_key_id="t", aws_secret_access_key="t")
+    s3 = boto3.client("s3", region_name="us-east-1", **kw)
+    ec2 = boto3.client("ec2", region_name="eu-west-1", **kw)
+    s3.create_bucket(Bucket="before-reset")
+    s3.put_object(Bucket="before-reset", Key="k", Body=b"x" * 10)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    amis = len(ec2.describe_images(Owners=["amazon"])["Images"])
+    assert amis > 100  # moto's default AMIs
+
+    client.reset(url)
+
+    assert s3.list_buckets()["Buckets"] == []
+    assert vpc not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    assert len(ec2.describe_images(Owners=["amazon"])["Images"]) == amis
+    # Outside a reset, BaseBackend.reset still re-initialises a backend in place.
+    backend = BaseBackend("us-east-1", "123456789012")
+    backend.marker = True
+    backend.reset()
+    assert not hasattr(backend, "marker")
