@@ -8,6 +8,7 @@ A submission is graded in two steps:
    test cells, ``execute`` runs the notebook in a limited kernel, the lab's out-of-kernel
    state checks read the emulator, and the executed notebooks come back in the result.
 2. ``record.record(result)`` — in the parent, one at a time: nbgrader's own autograde
-   converter replays the worker's outputs instead of executing, so nbgrader writes the
-   gradebook and ``autograded/`` exactly as it always does; then the results JSON is written.
+   converter records the worker's executed notebook (its sanitize pass already done in the
+   worker, no Execute), so nbgrader writes the gradebook and ``autograded/`` exactly as it
+   always does; then the results JSON is written.
 """

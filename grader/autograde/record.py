@@ -1,8 +1,11 @@
 """Record a worker's result the way ``nbgrader autograde`` records a submission.
 
-One submission at a time, in the parent process: the submission is staged (minus notebooks
-the worker found unreadable), nbgrader's Autograde converter runs with ``ReplayOutputs`` in
-place of Execute, so nbgrader writes the gradebook and ``autograded/`` itself; then the
+One submission at a time, in the parent process: the submission is staged with each notebook
+replaced by the worker's executed copy (notebooks the worker found unreadable left out), and
+nbgrader's Autograde converter records it: nbgrader writes the gradebook and ``autograded/``
+itself. The worker already ran nbgrader's sanitize steps (restoring locked and test cells
+from the gradebook) before executing, so the converter's sanitize pass is empty and its
+autograde pass has no Execute: it scores the outputs the worker's kernel produced. Then the
 results JSON is built from the gradebook and written atomically.
 """
 
@@ -15,13 +18,12 @@ from pathlib import Path
 
 import nbformat
 
+from grader.autograde import nbgrader_fast
 from grader.autograde.job import WorkerResult
-from grader.autograde.replay import ReplayOutputs
 from grader.autograde.results import SCHEMA, results_path, write_atomic
 from grader.course import COURSE_ID, patched_environ, venv_path
 
 STAGING = ".grader/staging"
-REPLAY = ".grader/replay"
 
 
 class Recorder:
@@ -37,16 +39,16 @@ class Recorder:
         )
         from traitlets.config import Config
 
+        nbgrader_fast.apply()
         self.course = Path(course).resolve()
         self.lab = lab
-        self.replay_dir = self.course / REPLAY
         c = Config()
         c.CourseDirectory.root = str(self.course)
         c.CourseDirectory.submitted_directory = STAGING
         c.CourseDirectory.course_id = COURSE_ID
         c.Exchange.root = str(self.course / ".grader" / "exchange")
-        c.Autograde.autograde_preprocessors = [
-            ReplayOutputs,
+        c.Autograde.sanitize_preprocessors = []  # done in the worker (grader.autograde.sanitize)
+        c.Autograde.autograde_preprocessors = [  # nbgrader's, minus Execute
             IgnorePattern,
             ClearMetadataPreprocessor,
             LimitOutput,
@@ -54,7 +56,6 @@ class Recorder:
             AssignLatePenalties,
             CheckCellMetadata,
         ]
-        c.ReplayOutputs.replay_dir = str(self.replay_dir)
         self.api = NbGraderAPI(config=c)
 
     @property
@@ -106,12 +107,9 @@ class Recorder:
         shutil.copytree(src, staged)
         for name in result.invalid:
             (staged / f"{name}.ipynb").unlink(missing_ok=True)
-        if self.replay_dir.exists():
-            shutil.rmtree(self.replay_dir)
-        self.replay_dir.mkdir(parents=True)
         for name, text in result.executed.items():
             if text is not None:
-                (self.replay_dir / f"{name}.ipynb").write_text(text)
+                (staged / f"{name}.ipynb").write_text(text)
 
     def _record_zero(self, student: str) -> None:
         """Nothing gradable was submitted: every grade 0, as nbgrader does for a missing file."""

@@ -12,6 +12,8 @@ import json
 import nbformat
 from nbformat import NotebookNode
 
+from grader.autograde import nbgrader_fast
+
 
 class InvalidSubmission(ValueError):
     """The notebook cannot be graded; the message is shown to the learner."""
@@ -26,6 +28,7 @@ def sanitize(data: bytes, db_url: str, lab: str, notebook: str) -> NotebookNode:
         OverwriteKernelspec,
     )
 
+    nbgrader_fast.apply()
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as e:
