@@ -25,6 +25,7 @@ EXTENSIONS: tuple[str, ...] = (
     "rds_global",
     "s3_replication",
     "cloudwatch_alarms",
+    "athena_sql",
 )
 
 # A route handler takes the WSGI environ and returns (status, headers, body).
