@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="multiply emulated waits (health check intervals, alarm periods); 0.05 = 20x faster",
     )
     serve.add_argument(
+        "--postgres-bin",
+        type=Path,
+        default=None,
+        help="directory of PostgreSQL's binaries for RDS instances (default: PATH, "
+        "/usr/lib/postgresql/<version>/bin, $CONDA_PREFIX/bin)",
+    )
+    serve.add_argument(
         "--plain-moto", action="store_true", help="serve moto without labkit's extensions"
     )
     seed = with_port(sub.add_parser("seed", help="seed labs' starting state"))
@@ -162,7 +169,11 @@ def _serve(args, settings: Settings) -> int:
     port = settings.port if args.port is None else args.port
     scale = settings.time_scale if args.time_scale is None else args.time_scale
     server = EmulatorServer(
-        args.host, port, time_scale=scale, extensions=() if args.plain_moto else EXTENSIONS
+        args.host,
+        port,
+        time_scale=scale,
+        extensions=() if args.plain_moto else EXTENSIONS,
+        postgres_bin=args.postgres_bin or settings.postgres_bin,
     )
     real_port = server.port
     if args.port_file:

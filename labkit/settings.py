@@ -37,6 +37,9 @@ class Settings:
     labs_dir: Path | None = None
     # Multiplies the emulator's waits (health check intervals, alarm periods): LABKIT_TIME_SCALE.
     time_scale: float = 1.0
+    # Directory of PostgreSQL's binaries for the RDS data plane (LABKIT_POSTGRES_BIN); None:
+    # PATH, /usr/lib/postgresql/<version>/bin, $CONDA_PREFIX/bin.
+    postgres_bin: Path | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -82,6 +85,7 @@ class Settings:
             endpoint_override=endpoint,
             labs_dir=Path(env["LABKIT_LABS_DIR"]) if env.get("LABKIT_LABS_DIR") else None,
             time_scale=parse_time_scale(env.get("LABKIT_TIME_SCALE", "1")),
+            postgres_bin=Path(pg_bin) if (pg_bin := env.get("LABKIT_POSTGRES_BIN")) else None,
         )
 
 

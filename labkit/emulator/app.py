@@ -83,6 +83,7 @@ class EmulatorServer:
         port: int,
         time_scale: float = 1.0,
         extensions: tuple[str, ...] = EXTENSIONS,
+        postgres_bin: Path | None = None,
     ) -> None:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
 
@@ -98,6 +99,7 @@ class EmulatorServer:
             endpoint_url=f"http://{local}:{self.port}",
             state_dir=self._state_dir,
             time_scale=time_scale,
+            postgres_bin=postgres_bin,
         )
         installed = install_all(self.ctx, extensions)
         self.server.app = EmulatorApp(self.ctx, tuple(installed))
@@ -107,6 +109,7 @@ class EmulatorServer:
 
     def close(self) -> None:
         self.server.server_close()
+        self.ctx.close()
         shutil.rmtree(self._state_dir, ignore_errors=True)
 
 

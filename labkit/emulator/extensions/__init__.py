@@ -44,8 +44,11 @@ class EmulatorContext:
     # Multiplies every interval the emulator waits (health check intervals, alarm periods):
     # 0.05 makes a 30 s health check interval 1.5 s so a lab can run a drill in seconds.
     time_scale: float = 1.0
+    # Where the RDS data plane finds PostgreSQL's binaries (None: search PATH and the usual places).
+    postgres_bin: Path | None = None
     routes: list[tuple[str, re.Pattern[str], Handler]] = field(default_factory=list)
     reset_callbacks: list[Callable[[], None]] = field(default_factory=list)
+    close_callbacks: list[Callable[[], None]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_route(self, method: str, pattern: str, handler: Handler) -> None:
@@ -55,6 +58,10 @@ class EmulatorContext:
     def on_reset(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after ``POST /moto-api/reset`` cleared moto's state."""
         self.reset_callbacks.append(callback)
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the emulator shuts down, before its state dir is removed."""
+        self.close_callbacks.append(callback)
 
     def seconds(self, aws_seconds: float) -> float:
         """Wall-clock seconds for an interval AWS would wait ``aws_seconds``."""
@@ -68,6 +75,10 @@ class EmulatorContext:
 
     def reset(self) -> None:
         for callback in self.reset_callbacks:
+            callback()
+
+    def close(self) -> None:
+        for callback in self.close_callbacks:
             callback()
 
 
