@@ -25,7 +25,13 @@ from labkit.emulator.extensions.athena_sql_errors import AthenaQueryError, from_
 from labkit.emulator.extensions.athena_sql_results import ResultColumn, ResultSet
 from labkit.emulator.extensions.athena_sql_scan import ParquetColumns, Scan, scan
 from labkit.emulator.extensions.athena_sql_statements import Job
-from labkit.emulator.extensions.athena_sql_translate import Compiled, Scanner, compile_query, parse
+from labkit.emulator.extensions.athena_sql_translate import (
+    Compiled,
+    Scanner,
+    Translations,
+    compile_query,
+    parse,
+)
 from labkit.emulator.extensions.athena_sql_types import athena_type, render
 
 
@@ -59,9 +65,13 @@ class Run:
         self.scans.append(found)
         return found
 
-    def compile(self, tree: Any) -> Compiled:
+    def compile(self, tree: Any, cache_key: Any = None) -> Compiled:
+        """DuckDB SQL for a query tree (or a function parsing it, when ``cache_key`` is given:
+        a translation cached under that key is reused)."""
         scanner = Scanner(self.job.account, self.job.region, self.job.database, self.scan)
-        return compile_query(self.job.query, tree, scanner, self._binds)
+        return compile_query(
+            self.job.query, tree, scanner, self._binds, self.engine.translations, cache_key
+        )
 
     def _binds(self, sql: str) -> bool:
         try:
@@ -96,6 +106,7 @@ class Engine:
         self.root = root
         self.cache = ObjectCache(root / "cache")
         self.parquet = ParquetColumns()
+        self.translations = Translations()
         self._db: Any = None
         self._lock = threading.Lock()
 
@@ -116,6 +127,7 @@ class Engine:
     def reset(self) -> None:
         self.cache.clear()
         self.parquet.clear()
+        self.translations.clear()
 
     def run(self, job: Job) -> Outcome:
         """Run ``job``; raises AthenaQueryError when it fails."""
@@ -138,7 +150,9 @@ class Engine:
             cursor.close()
 
     def _select(self, run: Run) -> ResultSet:
-        compiled = run.compile(parse(run.job.query, run.job.parameters))
+        job = run.job
+        key = (job.query, tuple(job.parameters), job.database.lower())
+        compiled = run.compile(lambda: parse(job.query, job.parameters), key)
         cursor = run.execute(compiled.sql)
         return fetch(run, cursor)
 

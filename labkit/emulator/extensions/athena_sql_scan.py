@@ -110,26 +110,29 @@ def prune(
     if not conditions or not parts:
         return parts
     keys = spec.partition_keys
-    rows = ", ".join(
-        "(" + ", ".join([str(i)] + [_value(v) for v in p.values]) + ")" for i, p in enumerate(parts)
+    # The values travel as list parameters: binding a long VALUES list costs far more.
+    columns = ", ".join(
+        f"TRY_CAST(unnest(${i + 1}) AS {duckdb_type(k.type)}) AS {quote(k.name)}"
+        for i, k in enumerate(keys)
     )
-    names = ", ".join(quote(k.name) for k in keys)
-    typed = ", ".join(
-        f"TRY_CAST({quote(k.name)} AS {duckdb_type(k.type)}) AS {quote(k.name)}" for k in keys
-    )
-    source = f"(SELECT __i, {typed} FROM (VALUES {rows}) AS v(__i, {names}))"
+    source = f"(SELECT unnest(range(len($1))) AS __i, {columns})"
+    params = [[p.values[i] for p in parts] for i in range(len(keys))]
     keep = set(range(len(parts)))
-    for condition in conditions:
+    # All conditions at once; one at a time (skipping those DuckDB cannot evaluate alone)
+    # only when that fails.
+    attempts = [conditions] if len(conditions) == 1 else [conditions, *([c] for c in conditions)]
+    for attempt in attempts:
+        where = " AND ".join(f"({c})" for c in attempt)
         try:
-            found = cursor.execute(f"SELECT __i FROM {source} AS p WHERE {condition}").fetchall()
-        except Exception:  # noqa: BLE001 - not a condition we can evaluate alone: no pruning
+            found = cursor.execute(
+                f"SELECT __i FROM {source} AS p WHERE {where}", params
+            ).fetchall()
+        except Exception:  # noqa: BLE001 - not evaluable alone: that condition does not prune
             continue
         keep &= {row[0] for row in found}
+        if attempt is conditions:
+            break
     return [p for i, p in enumerate(parts) if i in keep]
-
-
-def _value(value: str | None) -> str:
-    return "NULL::VARCHAR" if value is None else literal(value) + "::VARCHAR"
 
 
 def scan(

@@ -16,7 +16,9 @@
   is ``COLUMN_NOT_FOUND`` with its position; if sqlglot cannot analyse a query, the plain
   transpilation is used and DuckDB has the last word;
 - unnamed result columns are named ``_col0``, ``_col1``, ... and names are lower case, as in
-  Athena.
+  Athena;
+- :class:`Translations` keeps the translations of queries already run, reused while the tables'
+  columns are unchanged (the tables' files are listed and pruned again on every run).
 
 No moto internals are used here.
 """
@@ -24,6 +26,9 @@ No moto internals are used here.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,36 +138,118 @@ class Scanner:
         self.scan = scan
 
 
-def compile_query(query: str, tree: exp.Expression, scanner: Scanner, check: Any) -> Compiled:
-    """DuckDB SQL for a Trino query tree; ``check(sql)`` tells whether DuckDB can bind SQL
+@dataclass(frozen=True)
+class _Template:
+    """A translated query with a placeholder per table: what the cache keeps."""
+
+    tables: tuple[tuple[str, str, str], ...]  # (database, table, position) per placeholder
+    fingerprint: tuple[Any, ...]
+    sql: str
+    conditions: tuple[list[list[str]] | None, ...]
+
+
+class Translations:
+    """Translations of queries already run (least recently used dropped first); one is reused
+    while the columns and types of the tables it reads are unchanged."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, _Template] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> _Template | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, template: _Template) -> None:
+        with self._lock:
+            self._items[key] = template
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _fingerprint(specs: list[TableSpec]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            s.database.lower(),
+            s.name.lower(),
+            tuple((c.name, str(c.type)) for c in s.columns),
+            tuple((k.name, str(k.type)) for k in s.partition_keys),
+        )
+        for s in specs
+    )
+
+
+def compile_query(
+    query: str,
+    tree: exp.Expression | Callable[[], exp.Expression],
+    scanner: Scanner,
+    check: Callable[[str], bool],
+    cache: Translations | None = None,
+    key: Any = None,
+) -> Compiled:
+    """DuckDB SQL for a Trino query tree (or a function that parses it, called only when the
+    translation is not cached under ``key``). ``check(sql)`` tells whether DuckDB can bind SQL
     (used to confirm a column sqlglot could not resolve really is missing)."""
+    if cache is not None and key is not None:
+        template = cache.get(key)
+        if template is not None:
+            specs = [
+                find_table(scanner.account, scanner.region, db, name, where)
+                for db, name, where in template.tables
+            ]
+            if _fingerprint(specs) == template.fingerprint:
+                return _instantiate(template, specs, scanner)
+    if callable(tree):
+        tree = tree()
     refs = _table_refs(query, tree, scanner)
     _name_columns(tree)
     by_table: dict[tuple[str, str], list[_Ref]] = {}
     for ref in refs:
         by_table.setdefault((ref.spec.database.lower(), ref.spec.name.lower()), []).append(ref)
-    scans: dict[str, Scan] = {}
     schema: dict[str, dict[str, str]] = {}
+    tables, specs, conditions = [], [], []
     for i, group in enumerate(by_table.values()):
         placeholder = _SCAN.format(i)
         spec = group[0].spec
-        conditions = [_partition_conditions(ref) for ref in group]
-        scans[placeholder] = scanner.scan(spec, None if None in conditions else conditions)
+        per_ref = [_partition_conditions(ref) for ref in group]
+        conditions.append(None if None in per_ref else per_ref)
+        tables.append((spec.database, spec.name, position(query, table_offset(group[0].node))))
+        specs.append(spec)
         schema[placeholder] = {c.name: trino_type(c.type) for c in spec.all_columns}
         for ref in group:
             replacement = exp.Table(this=exp.to_identifier(placeholder))
             replacement.set("alias", exp.TableAlias(this=exp.to_identifier(ref.alias)))
             ref.node.replace(replacement)
     sql, missing = _to_duckdb(tree, schema)
-    sql = _substitute(sql, scans)
-    if missing is not None and not check(sql):
+    template = _Template(tuple(tables), _fingerprint(specs), sql, tuple(conditions))
+    compiled = _instantiate(template, specs, scanner)
+    if missing is not None and not check(compiled.sql):
         name, offset = missing
         raise AthenaQueryError(
             "COLUMN_NOT_FOUND",
             f"{position(query, offset)}: Column '{name}' cannot be resolved or requester is not "
             "authorized to access requested resources",
         )
-    return Compiled(sql, list(scans.values()))
+    if cache is not None and key is not None:
+        cache.put(key, template)
+    return compiled
+
+
+def _instantiate(template: _Template, specs: list[TableSpec], scanner: Scanner) -> Compiled:
+    scans = {
+        _SCAN.format(i): scanner.scan(spec, conditions)
+        for i, (spec, conditions) in enumerate(zip(specs, template.conditions, strict=True))
+    }
+    return Compiled(_substitute(template.sql, scans), list(scans.values()))
 
 
 def _substitute(sql: str, scans: dict[str, Scan]) -> str:

@@ -137,9 +137,14 @@ def test_qualified_names_and_the_default_database(lake, sales):
 # --- formats ----------------------------------------------------------------------------------
 
 
-def test_delimited_text_with_header_gzip_and_nulls(lake):
+def test_delimited_text_with_header_gzip_zstd_and_nulls(lake, tmp_path):
     body = gzip.compress(b"id,name,score\n1,ann,1.5\n2,,\\N\n3,cy,x\n")
     lake.s3.put_object(Bucket=lake.bucket, Key="csv/part-0.csv.gz", Body=body)
+    duckdb.execute(
+        f"COPY (SELECT 4 AS id, 'dee' AS name, 2.5 AS score) TO '{tmp_path}/part-1.csv.zst' "
+        "(FORMAT csv, HEADER true, COMPRESSION zstd)"
+    )
+    lake.upload(tmp_path / "part-1.csv.zst", "csv/")
     lake.table(
         "people",
         {"id": "int", "name": "string", "score": "double"},
@@ -150,7 +155,7 @@ def test_delimited_text_with_header_gzip_and_nulls(lake):
     )
     got = lake.query("SELECT id, name, score FROM people ORDER BY id")
     # Hive: an empty field is '' for strings, NULL for numbers; \N is NULL; bad numbers NULL.
-    assert got[1:] == [["1", "ann", "1.5"], ["2", "", None], ["3", "cy", None]]
+    assert got[1:] == [["1", "ann", "1.5"], ["2", "", None], ["3", "cy", None], ["4", "dee", "2.5"]]
 
 
 def test_tab_separated_text_created_with_hive_ddl(lake):
@@ -285,6 +290,28 @@ def test_changed_objects_are_read_again(lake):
 
 
 LAZY = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+
+
+def test_a_repeated_query_sees_schema_changes(lake):
+    lake.s3.put_object(Bucket=lake.bucket, Key="w/x.csv", Body=b"1,a\n")
+    columns = [{"Name": "n", "Type": "int"}]
+    sd = {
+        "Columns": columns,
+        "Location": f"s3://{lake.bucket}/w/",
+        "SerdeInfo": {"SerializationLibrary": LAZY, "Parameters": {"field.delim": ","}},
+    }
+    lake.glue.create_table(
+        DatabaseName=lake.database, TableInput={"Name": "w", "StorageDescriptor": sd}
+    )
+    assert lake.query("SELECT * FROM w") == [["n"], ["1"]]
+    sd["Columns"] = [*columns, {"Name": "s", "Type": "string"}]
+    lake.glue.update_table(
+        DatabaseName=lake.database, TableInput={"Name": "w", "StorageDescriptor": sd}
+    )
+    assert lake.query("SELECT * FROM w") == [["n", "s"], ["1", "a"]]
+    lake.glue.delete_table(DatabaseName=lake.database, Name="w")
+    gone = lake.run("SELECT * FROM w")
+    assert gone["Status"]["StateChangeReason"].startswith("TABLE_NOT_FOUND: line 1:15:")
 
 
 # --- results: paging, files, types ------------------------------------------------------------
