@@ -66,5 +66,6 @@ def install(ctx: EmulatorContext) -> None:
     ``ctx.state_dir``."""
     runs.configure(ctx.state_dir / "athena_sql")
     ctx.on_reset(runs.reset)
+    ctx.on_close(runs.close)
     ctx.add_route("GET", CACHE_PATH, _cache_report)
     patch_moto()

@@ -129,6 +129,12 @@ class Engine:
         self.parquet.clear()
         self.translations.clear()
 
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
     def run(self, job: Job) -> Outcome:
         """Run ``job``; raises AthenaQueryError when it fails."""
         cursor = self._cursor()

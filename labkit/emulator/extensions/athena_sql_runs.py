@@ -7,7 +7,8 @@ output bucket, running the statement on the :class:`~athena_sql_engine.Engine` (
 sqlglot and DuckDB, by the first query) and writing the result files
 (``<id>.csv`` + ``<id>.csv.metadata``, or ``<id>.txt`` for DDL) before the state turns
 ``SUCCEEDED``. :func:`cancel` interrupts DuckDB; :func:`reset` (after ``POST /moto-api/reset``)
-cancels every running query, discards what it would still write, and empties the object cache.
+cancels every running query, discards what it would still write, and empties the object cache;
+:func:`close` (when the emulator shuts down) also closes DuckDB.
 
 moto internals touched (check them on a moto upgrade): moto's ``Execution._status`` (kept equal
 to the run's state, for ``ListQueryExecutions`` and friends), ``Execution.config``
@@ -185,6 +186,15 @@ def reset() -> None:
     with _State.lock:
         if _State.engine is not None:
             _State.engine.reset()
+
+
+def close() -> None:
+    """The emulator shuts down: cancel running queries and close DuckDB."""
+    reset()
+    with _State.lock:
+        if _State.engine is not None:
+            _State.engine.close()
+            _State.engine = None
 
 
 def cache_report() -> dict[str, int]:

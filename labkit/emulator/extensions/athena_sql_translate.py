@@ -333,9 +333,12 @@ def _to_duckdb(
     from sqlglot.optimizer.annotate_types import annotate_types
     from sqlglot.optimizer.qualify import qualify
 
+    for node in list(tree.find_all(exp.Format)):  # Trino's format() is printf-style
+        node.replace(exp.Anonymous(this="printf", expressions=[node.this, *node.expressions]))
     try:
         qualified = qualify(tree.copy(), schema=schema, dialect="trino", quote_identifiers=True)
         annotate_types(qualified, schema=schema, dialect="trino")
+        _date_arithmetic(qualified)
         return qualified.sql("duckdb"), None
     except OptimizeError as e:
         match = re.search(r"Column '([^']+)' could not be resolved", str(e))
@@ -343,6 +346,27 @@ def _to_duckdb(
         return tree.sql("duckdb"), missing
     except Exception:  # noqa: BLE001 - sqlglot cannot analyse it: let DuckDB decide
         return tree.sql("duckdb"), None
+
+
+_DATE_UNITS = {"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}
+
+
+def _date_arithmetic(tree: exp.Expression) -> None:
+    """A DATE plus days, weeks, months or years stays a DATE in Trino (DuckDB: TIMESTAMP)."""
+    nodes = list(tree.find_all(exp.DateAdd, exp.DateSub, exp.Add, exp.Sub))
+    for node in reversed(nodes):  # innermost first, so outer copies carry the inner casts
+        if isinstance(node, exp.Add | exp.Sub):
+            if not isinstance(node.expression, exp.Interval):
+                continue
+            unit = node.expression.args.get("unit")
+        else:
+            unit = node.args.get("unit")
+        if (
+            node.this.is_type(exp.DataType.Type.DATE)
+            and unit is not None
+            and (unit.name.upper().rstrip("S") in _DATE_UNITS)
+        ):
+            node.replace(exp.cast(node.copy(), exp.DataType.Type.DATE))
 
 
 def _locate(tree: exp.Expression, name: str) -> tuple[str, int] | None:

@@ -389,6 +389,18 @@ def test_values_and_types_print_as_athena_prints_them(lake):
     assert result["ResultSetMetadata"]["ColumnInfo"][14]["Name"] == "_col14"
 
 
+def test_trino_semantics_survive_the_transpilation(lake, numbers):
+    got = lake.query(
+        "SELECT 7 / 2, -7 / 2, 7.0 / 2, date_add('day', 1, DATE '2024-01-31'), "
+        "DATE '2024-01-31' + INTERVAL '1' MONTH, format('%s=%d', 'n', 3), "
+        "element_at(ARRAY[1, 2], 5), count(*) FROM numbers WHERE n % 1000 = 0"
+    )
+    assert got == [
+        [f"_col{i}" for i in range(8)],
+        ["3", "-3", "3.5", "2024-02-01", "2024-02-29", "n=3", None, "2"],
+    ]
+
+
 def test_execution_parameters_fill_the_placeholders(lake):
     got = lake.query("SELECT ? + 1, ?", ExecutionParameters=["41", "'x'"])
     assert got[1] == ["42", "x"]
