@@ -34,6 +34,10 @@ from labkit.emulator.extensions.athena_sql_translate import (
 )
 from labkit.emulator.extensions.athena_sql_types import athena_type, render
 
+# DuckDB spills to the state directory beyond this, so one learner's runaway query cannot take
+# the machine's memory from the other emulators grading next to it.
+MEMORY_LIMIT = "2GB"
+
 
 @dataclass
 class Outcome:
@@ -117,7 +121,9 @@ class Engine:
 
                 spill = self.root / "spill"
                 spill.mkdir(parents=True, exist_ok=True)
-                self._db = duckdb.connect(config={"temp_directory": str(spill)})
+                self._db = duckdb.connect(
+                    config={"temp_directory": str(spill), "memory_limit": MEMORY_LIMIT}
+                )
                 self._db.execute("SET parquet_metadata_cache = true")
                 # DuckDB 2.0's type_pushdown turns TRY_CAST over a CSV column into a hard cast
                 # in the reader (one bad value fails the query instead of reading as NULL).
