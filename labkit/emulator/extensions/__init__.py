@@ -23,6 +23,7 @@ EXTENSIONS: tuple[str, ...] = (
     "lambda_runtime",
     "route53_health",
     "rds_global",
+    "rds_postgres",
     "s3_replication",
     "cloudwatch_alarms",
     "athena_sql",
