@@ -36,12 +36,13 @@ Modules: ``athena_sql_api`` (the API actions), ``athena_sql_runs`` (query lifecy
 ``athena_sql_statements`` (statement kinds), ``athena_sql_engine`` (runs a statement),
 ``athena_sql_translate``, ``athena_sql_scan``, ``athena_sql_catalog``, ``athena_sql_cache``,
 ``athena_sql_types``, ``athena_sql_results``, ``athena_sql_write``, ``athena_sql_ddl``,
-``athena_sql_show``, ``athena_sql_errors``. sqlglot and DuckDB are imported by the first
-query, so installing the extension costs the emulator's start-up almost nothing.
+``athena_sql_partitions``, ``athena_sql_show``, ``athena_sql_errors``. sqlglot and DuckDB are
+imported by the first query, so installing the extension costs the emulator's start-up almost
+nothing.
 
 moto internals patched (check them on a moto upgrade): ``moto.athena.responses.AthenaResponse``
 (see ``athena_sql_api``); moto's Glue and S3 backends are read and written through
-``athena_sql_catalog``, ``athena_sql_write`` and ``athena_sql_ddl``.
+``athena_sql_catalog``, ``athena_sql_write``, ``athena_sql_ddl`` and ``athena_sql_partitions``.
 """
 
 from __future__ import annotations

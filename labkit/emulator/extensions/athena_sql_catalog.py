@@ -203,7 +203,8 @@ def read_format(sd: dict[str, Any], params: dict[str, str]) -> tuple[ReadFormat 
             skip_header=skip,
             null_format=None,
         ), ""
-    if serde == LAZY_SERDE or "text" in lower or "csv" in lower or "tsv" in lower:
+    if serde == LAZY_SERDE or not hints.strip() or any(w in lower for w in ("text", "csv", "tsv")):
+        # (no SerDe and no input format at all: Hive's defaults, LazySimpleSerDe on text)
         default = "," if "csv" in lower else "\t" if "tsv" in lower else "\x01"
         delimiter = props.get("field.delim") or props.get("serialization.format") or default
         if delimiter.isdigit() and len(delimiter) <= 3 and serde == LAZY_SERDE:
@@ -227,6 +228,13 @@ def partitions(account: str, region: str, spec: TableSpec, listing: Listing) -> 
         found = []
         for p in registered:
             values = tuple(p.partition_input.get("Values") or [])
+            if len(values) != len(spec.partition_keys):
+                raise AthenaQueryError(
+                    "HIVE_INVALID_METADATA",
+                    f"Partition {list(values)} of table '{spec.qualified}' has {len(values)} "
+                    f"values for {len(spec.partition_keys)} partition keys",
+                    1004,
+                )
             location = (p.partition_input.get("StorageDescriptor") or {}).get("Location")
             found.append(Partition(values, location or default_location(spec, values)))
         return found

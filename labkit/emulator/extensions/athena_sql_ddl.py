@@ -10,16 +10,13 @@ Supported (Hive DDL, as Athena takes it):
 - ``CREATE DATABASE|SCHEMA [IF NOT EXISTS] db [COMMENT '...'] [LOCATION '...']``,
   ``DROP DATABASE|SCHEMA [IF EXISTS] db [CASCADE]``, ``DROP TABLE [IF EXISTS] t`` (the data
   stays in S3, as on AWS);
-- ``MSCK REPAIR TABLE t`` (registers the ``k=v/`` prefixes found under the table's location),
-  ``ALTER TABLE t ADD [IF NOT EXISTS] PARTITION (k='v', ...) [LOCATION 's3://...'] ...``,
-  ``ALTER TABLE t DROP [IF EXISTS] PARTITION (k='v', ...), ...``;
+- MSCK REPAIR TABLE and ALTER TABLE ADD/DROP PARTITION: see ``athena_sql_partitions``;
 - SHOW and DESCRIBE: see ``athena_sql_show``.
 
 Failures read like Athena's (Hive's ``FAILED: ...`` messages, ErrorType 1003).
 
 moto internals used (check them on a moto upgrade): ``GlueBackend.create_database``,
-``delete_database``, ``create_table``, ``delete_table``, ``create_partition``,
-``delete_partition`` and ``FakeTable.partitions``, through ``athena_sql_catalog.glue``.
+``delete_database``, ``create_table``, ``delete_table``, through ``athena_sql_catalog.glue``.
 """
 
 from __future__ import annotations
@@ -63,7 +60,7 @@ _FORMATS = {
     ),
     "JSONFILE": (TEXT_INPUT, TEXT_OUTPUT, HCAT_JSON),
 }
-_DDL_TASK = "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
+DDL_TASK = "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
 
 
 def failed(message: str) -> AthenaQueryError:
@@ -96,11 +93,12 @@ def rows(name: str, values: list[str]) -> ResultSet:
 
 def run(run: Run, substatement: str) -> ResultSet:
     """Run a DDL or utility statement."""
+    from labkit.emulator.extensions import athena_sql_partitions as partitions
     from labkit.emulator.extensions import athena_sql_show as show
 
     query = run.job.query.strip().rstrip(";").strip()
-    handler = _HANDLERS.get(substatement) or show.HANDLERS[substatement]
-    return handler(run, query)
+    handlers = {**_HANDLERS, **partitions.HANDLERS, **show.HANDLERS}
+    return handlers[substatement](run, query)
 
 
 def db_exists(run: Run, database: str) -> Any:
@@ -151,7 +149,7 @@ def _create_table(run: Run, query: str) -> ResultSet:
     if catalog.find_raw_table(run.job.account, run.job.region, database, name) is not None:
         if tree.args.get("exists"):
             return ResultSet(header=False)
-        raise failed(f"{_DDL_TASK}AlreadyExistsException(message:Table {name} already exists)")
+        raise failed(f"{DDL_TASK}AlreadyExistsException(message:Table {name} already exists)")
     table_input = _table_input(name, tree.this.expressions, found, params)
     catalog.split_s3(table_input["StorageDescriptor"]["Location"])
     catalog.glue(run.job.account, run.job.region).create_table(db.name, name, table_input)
@@ -256,7 +254,7 @@ def _create_database(run: Run, query: str) -> ResultSet:
     if catalog.find_database(run.job.account, run.job.region, name) is not None:
         if m.group(1):
             return ResultSet(header=False)
-        raise failed(f"{_DDL_TASK}Database {name} already exists")
+        raise failed(f"{DDL_TASK}Database {name} already exists")
     db_input: dict[str, Any] = {"Name": name}
     if m.group(3) is not None:
         db_input["Description"] = m.group(3).replace("''", "'")
@@ -280,7 +278,7 @@ def _drop_database(run: Run, query: str) -> ResultSet:
         raise failed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {name}")
     if db.tables and (m.group(3) or "").upper() != "CASCADE":
         raise failed(
-            f"{_DDL_TASK}InvalidOperationException(message:Database {name} is not "
+            f"{DDL_TASK}InvalidOperationException(message:Database {name} is not "
             "empty. One or more tables exist.)"
         )
     catalog.glue(run.job.account, run.job.region).delete_database(db.name)
@@ -300,127 +298,9 @@ def _drop_table(run: Run, query: str) -> ResultSet:
     return ResultSet(header=False)
 
 
-# --- partitions ------------------------------------------------------------------------------
-
-
-def partitioned_spec(run: Run, table: Any) -> catalog.TableSpec:
-    spec = catalog.table_spec(table.as_dict())
-    if not spec.partition_keys:
-        raise failed(
-            f"FAILED: SemanticException table is not partitioned but partition spec "
-            f"exists: {table.name}"
-        )
-    return spec
-
-
-def _add(run: Run, table: Any, values: list[str | None], location: str | None) -> bool:
-    from moto.glue.exceptions import PartitionAlreadyExistsException
-
-    spec = partitioned_spec(run, table)
-    sd = dict(table.as_dict().get("StorageDescriptor") or {})
-    sd["Location"] = location or catalog.default_location(spec, tuple(values))
-    stored = [catalog.HIVE_NULL if v is None else v for v in values]
-    try:
-        catalog.glue(run.job.account, run.job.region).create_partition(
-            table.database_name, table.name, {"Values": stored, "StorageDescriptor": sd}
-        )
-    except PartitionAlreadyExistsException:
-        return False
-    return True
-
-
-def _msck(run: Run, query: str) -> ResultSet:
-    m = match(rf"MSCK\s+REPAIR\s+TABLE\s+{QUALIFIED}\s*$", query, "MSCK REPAIR TABLE name")
-    table = existing_table(run, m.group(1))
-    spec = partitioned_spec(run, table)
-    known = {tuple(p.values) for p in table.partitions.values()}
-    missing = [
-        p
-        for p in catalog.discover(spec, run.listing)
-        if tuple(catalog.HIVE_NULL if v is None else v for v in p.values) not in known
-    ]
-    if not missing:
-        return rows("result", [])
-    names = [
-        f"{table.name}:{catalog.hive_path(spec.key_names, p.values).rstrip('/')}" for p in missing
-    ]
-    for p in missing:
-        _add(run, table, list(p.values), p.location)
-    return rows(
-        "result",
-        ["Partitions not in metastore:\t" + "\t".join(names)]
-        + [f"Repair: Added partition to metastore {n}" for n in names],
-    )
-
-
-def _partition_specs(text: str, keys: list[str]) -> list[tuple[list[str | None], str | None]]:
-    specs = []
-    pattern = rf"PARTITION\s*\(([^)]*)\)(?:\s*LOCATION\s+{STRING})?"
-    for m in re.finditer(pattern, text, re.I):
-        pairs = {}
-        for pm in re.finditer(rf"({NAME})\s*=\s*(?:{STRING}|\"([^\"]*)\"|([\w.\-]+))", m.group(1)):
-            value = next(v for v in pm.groups()[1:] if v is not None)
-            pairs[unquote_name(pm.group(1))] = value.replace("''", "'")
-        if sorted(pairs) != sorted(keys):
-            raise failed(
-                f"FAILED: SemanticException [Error 10098]: Partition spec {pairs} "
-                f"does not match the partition keys {keys}"
-            )
-        location = m.group(2).replace("''", "'") if m.group(2) is not None else None
-        specs.append(([pairs[k] for k in keys], location))
-    if not specs:
-        raise AthenaQueryError("SYNTAX_ERROR", "line 1:1: expected PARTITION (key = 'value', ...)")
-    return specs
-
-
-def _alter_add(run: Run, query: str) -> ResultSet:
-    m = match(
-        rf"ALTER\s+TABLE\s+{QUALIFIED}\s+ADD\s+(IF\s+NOT\s+EXISTS\s+)?(.*)$",
-        query,
-        "ALTER TABLE name ADD|DROP PARTITION (...)",
-    )
-    table = existing_table(run, m.group(1))
-    keys = [k.name for k in partitioned_spec(run, table).partition_keys]
-    for values, location in _partition_specs(m.group(3), keys):
-        if location is not None:
-            catalog.split_s3(location)
-        if not _add(run, table, list(values), location) and not m.group(2):
-            raise failed(
-                f"{_DDL_TASK}AlreadyExistsException(message:Partition already exists: "
-                f"{dict(zip(keys, values, strict=True))})"
-            )
-    return ResultSet(header=False)
-
-
-def _alter_drop(run: Run, query: str) -> ResultSet:
-    from moto.glue.exceptions import PartitionNotFoundException
-
-    m = match(
-        rf"ALTER\s+TABLE\s+{QUALIFIED}\s+DROP\s+(IF\s+EXISTS\s+)?(.*)$",
-        query,
-        "ALTER TABLE name ADD|DROP PARTITION (...)",
-    )
-    table = existing_table(run, m.group(1))
-    keys = [k.name for k in partitioned_spec(run, table).partition_keys]
-    glue = catalog.glue(run.job.account, run.job.region)
-    for values, _ in _partition_specs(m.group(3), keys):
-        try:
-            glue.delete_partition(table.database_name, table.name, values)
-        except PartitionNotFoundException:
-            if not m.group(2):
-                raise failed(
-                    f"FAILED: SemanticException [Error 10006]: Partition not found "
-                    f"{dict(zip(keys, values, strict=True))}"
-                ) from None
-    return ResultSet(header=False)
-
-
 _HANDLERS = {
     "CREATE_TABLE": _create_table,
     "CREATE_DATABASE": _create_database,
     "DROP_DATABASE": _drop_database,
     "DROP_TABLE": _drop_table,
-    "MSCK_REPAIR_TABLE": _msck,
-    "ALTER_TABLE_ADD_PARTITION": _alter_add,
-    "ALTER_TABLE_DROP_PARTITION": _alter_drop,
 }

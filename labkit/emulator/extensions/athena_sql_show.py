@@ -22,10 +22,10 @@ from labkit.emulator.extensions.athena_sql_ddl import (
     db_exists,
     existing_table,
     match,
-    partitioned_spec,
     rows,
     unquote_name,
 )
+from labkit.emulator.extensions.athena_sql_partitions import partitioned_spec
 from labkit.emulator.extensions.athena_sql_results import ResultSet
 
 if TYPE_CHECKING:
