@@ -287,6 +287,29 @@ def test_dockerfile_installs_the_project():
     )
 
 
+def test_dockerfile_installs_postgresql_for_the_rds_data_plane(conda_env):
+    """The image carries PostgreSQL's server binaries (RDS instances run on them): bookworm's
+    postgresql-<major>, no recommends, no automatic cluster, on PATH; the major is the one
+    environment.yml asks for at least."""
+    (base,) = dockerfile("FROM")
+    assert "-bookworm" in base  # bookworm ships PostgreSQL 15
+    installs = [r for r in dockerfile("RUN") if re.search(r"\bpostgresql-\d+\b", r)]
+    assert installs, "no RUN installs postgresql-<major>"
+    run = installs[0]
+    major = int(re.search(r"\bpostgresql-(\d+)\b", run).group(1))
+    assert major == 15
+    floor = re.fullmatch(r">=(\d+)", conda_specs(conda_env)["postgresql"])
+    assert floor and major >= int(floor.group(1))
+    for step in run.split("&&"):
+        if re.search(r"apt-get install\b.*\bpostgresql-\d+", step):
+            assert "--no-install-recommends" in step, step
+    # Debian's package would create and start a "main" cluster; labkit makes its own.
+    assert run.index("create_main_cluster = false") < run.index(f"postgresql-{major}")
+    assert "rm -rf /var/lib/apt/lists" in run
+    path = next(e for e in dockerfile("ENV") if e.startswith("PATH="))
+    assert f"/usr/lib/postgresql/{major}/bin" in path
+
+
 def test_dockerignore_keeps_secrets_sources_and_caches_out():
     for path in (
         ".venv/bin/python",
