@@ -299,19 +299,35 @@ def _name_columns(tree: exp.Expression) -> None:
             projection.replace(exp.alias_(projection.copy(), f"_col{i}"))
 
 
+_VOLATILE = {"rand", "random", "uuid", "shuffle"}
+
+
+def _nullable(ref: _Ref, select: exp.Select) -> bool:
+    """Whether an outer join can pad ``ref``'s rows with NULLs in ``select``: then a WHERE
+    condition on its keys (``s.dt IS NULL``) may hold for rows no partition produced, and
+    pruning would change the answer."""
+    sides = {(j.side or "").upper() for j in select.args.get("joins") or []}
+    parent = ref.node.parent
+    if isinstance(parent, exp.Join):
+        return (parent.side or "").upper() in ("LEFT", "FULL") or "FULL" in sides
+    return bool(sides & {"RIGHT", "FULL"})
+
+
 def _partition_conditions(ref: _Ref) -> list[str] | None:
     """The WHERE conjuncts of ``ref``'s query block that only involve its partition keys,
     as DuckDB SQL over bare key names; None when there is none."""
     keys = {k.name for k in ref.spec.partition_keys}
     select = ref.node.find_ancestor(exp.Select)
-    if not keys or select is None or not select.args.get("where"):
+    if not keys or select is None or not select.args.get("where") or _nullable(ref, select):
         return None
     sources = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
     condition = select.args["where"].this
     found = []
     for part in condition.flatten() if isinstance(condition, exp.And) else [condition]:
         columns = list(part.find_all(exp.Column))
-        if not columns or part.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window):
+        if not columns or part.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window, exp.Rand):
+            continue
+        if any(f.name.lower() in _VOLATILE for f in part.find_all(exp.Anonymous)):
             continue
         if all(
             c.name.lower() in keys

@@ -120,6 +120,22 @@ def test_only_the_partitions_the_filter_keeps_are_read(lake, sales):
     assert scanned < sum(o["Size"] for o in objects)
 
 
+def test_conditions_on_the_outer_side_of_a_join_do_not_prune(lake, sales):
+    local, con = sales
+    sql = """SELECT c.id, count(s.id) FROM {customers} c LEFT JOIN {sales} s
+             ON s.customer_id = c.id AND s.id < 300 AND s.id % 7 = 0
+             WHERE s.dt IS NULL OR s.dt = '2024-01-02' GROUP BY c.id ORDER BY c.id"""
+    got = lake.query(sql.format(sales="sales", customers="customers"))
+    expected = con.execute(
+        sql.format(
+            sales=f"read_parquet('{local}/sales/**/*.parquet', hive_partitioning = true)",
+            customers=f"read_parquet('{local}/customers.parquet')",
+        )
+    ).fetchall()
+    assert got[1:] == [[str(a), str(b)] for a, b in expected]
+    assert 0 < len(expected) < 50  # some customers have no match at all, some do
+
+
 def test_qualified_names_and_the_default_database(lake, sales):
     qualified = lake.query(
         f'SELECT count(*) FROM "AwsDataCatalog"."{lake.database}".sales WHERE dt = \'2024-01-01\'',
