@@ -3,6 +3,7 @@ INSERT INTO, partitions; and moto's workgroups and named queries, which must kee
 
 from __future__ import annotations
 
+import gzip
 import json
 import urllib.request
 
@@ -112,6 +113,20 @@ def test_insert_into_adds_files_and_partitions(lake, orders):
     assert lake.query("SELECT count(*) FROM daily")[1] == ["20"]
 
 
+def test_insert_into_a_table_read_from_unregistered_prefixes_keeps_them(lake):
+    lake.s3.put_object(Bucket=lake.bucket, Key="ev/k=a/x.csv", Body=b"1\n")
+    lake.run(
+        "CREATE EXTERNAL TABLE ev (n int) PARTITIONED BY (k string) ROW FORMAT DELIMITED "
+        f"FIELDS TERMINATED BY ',' LOCATION 's3://{lake.bucket}/ev/'"
+    )
+    assert lake.query("SELECT k, n FROM ev")[1:] == [["a", "1"]]  # read from the prefix
+    done = lake.run("INSERT INTO ev VALUES (2, 'b')")
+    assert done["Status"]["State"] == "SUCCEEDED", done["Status"]
+    parts = lake.glue.get_partitions(DatabaseName=lake.database, TableName="ev")["Partitions"]
+    assert sorted(p["Values"][0] for p in parts) == ["a", "b"]
+    assert lake.query("SELECT k, n FROM ev ORDER BY k")[1:] == [["a", "1"], ["b", "2"]]
+
+
 def test_insert_into_a_text_table_keeps_its_delimiter_and_types(lake):
     lake.run(
         "CREATE EXTERNAL TABLE notes (n int, msg string) ROW FORMAT DELIMITED FIELDS "
@@ -121,8 +136,6 @@ def test_insert_into_a_text_table_keeps_its_delimiter_and_types(lake):
     assert done["Status"]["State"] == "SUCCEEDED", done["Status"]
     [key] = keys(lake, "notes/")
     raw = lake.s3.get_object(Bucket=lake.bucket, Key=key)["Body"].read()
-    import gzip
-
     assert sorted(gzip.decompress(raw).decode().splitlines()) == ["1|hello", "2|bye"]
     assert lake.query("SELECT n, msg FROM notes ORDER BY n")[1:] == [["1", "hello"], ["2", "bye"]]
     mismatched = lake.run("INSERT INTO notes VALUES (1)")
