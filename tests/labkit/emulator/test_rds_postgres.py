@@ -334,6 +334,22 @@ def test_read_replica_replicates_reports_lag_and_promotes(emu):
         assert 99 not in rows(conn)
 
 
+def test_deleting_a_source_promotes_its_replicas(emu):
+    url = emu.endpoint_url
+    source, replica = name("doomed"), name("heir")
+    seeded(url, source, [1, 2])
+    rds(url).create_db_instance_read_replica(
+        DBInstanceIdentifier=replica, SourceDBInstanceIdentifier=source
+    )
+    with open_instance(url, replica) as conn:
+        eventually(lambda: rows(conn) == [1, 2], timeout=5)
+    rds(url).delete_db_instance(DBInstanceIdentifier=source, SkipFinalSnapshot=True)
+    assert "ReadReplicaSourceDBInstanceIdentifier" not in instance(url, replica)
+    with open_instance(url, replica) as conn:
+        conn.execute("INSERT INTO t VALUES (3)")
+        assert rows(conn) == [1, 2, 3]
+
+
 # --- Aurora clusters --------------------------------------------------------------------------
 
 
@@ -413,6 +429,12 @@ def test_cluster_volume_survives_its_instances_and_snapshots(emu):
         Engine="aurora-postgresql",
         DBInstanceClass="db.r6g.large",
     )
+    with connect(c["Endpoint"], c["Port"]) as conn:
+        assert rows(conn) == [5]
+    rds(url).stop_db_cluster(DBClusterIdentifier=ident)
+    with pytest.raises(psycopg.OperationalError):
+        connect(c["Endpoint"], c["Port"])
+    rds(url).start_db_cluster(DBClusterIdentifier=ident)
     with connect(c["Endpoint"], c["Port"]) as conn:
         assert rows(conn) == [5]
 
