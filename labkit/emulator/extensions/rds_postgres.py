@@ -271,13 +271,12 @@ def _replication(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], b
     return answer("200 OK", doc)
 
 
-def _clear() -> None:
-    try:
-        p = current()
-    except AssertionError:
-        return
-    with p.lock:
-        p.clear()
+def _clearing(p: Plane) -> Callable[[], None]:
+    def clear() -> None:
+        with p.lock:
+            p.clear()
+
+    return clear
 
 
 def _address(original: property) -> property:
@@ -297,10 +296,10 @@ def install(ctx: EmulatorContext) -> None:
     """Patch moto's RDS backend in this process (once) and serve the data plane."""
     from moto.rds.models import DBInstance, RDSBackend
 
-    _clear()  # an earlier install in this process (tests): its servers go
-    set_current(Plane(ctx))
-    ctx.on_reset(_clear)
-    ctx.on_close(_clear)
+    plane = Plane(ctx)
+    set_current(plane)  # moto's patched methods act on the last installed plane
+    ctx.on_reset(_clearing(plane))
+    ctx.on_close(_clearing(plane))
     ctx.add_route("POST", REPLICATION_PATH, _replication)
     if getattr(RDSBackend, "_labkit_rds_postgres", False):
         return

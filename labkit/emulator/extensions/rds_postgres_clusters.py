@@ -19,7 +19,8 @@ Part of the RDS data plane (``rds_postgres``). Model, in the emulator's process:
 - ``FailoverDBCluster`` and deleting the writer instance move the writer to a reader with
   ``rds_postgres_failover.switchover`` (no committed transaction lost); connections through
   the writer endpoint are dropped and reconnect to the new writer. ``StopDBCluster`` /
-  ``StartDBCluster`` stop and start every server; ``PromoteReadReplicaDBCluster`` promotes;
+  ``StartDBCluster`` stop and start every server; ``PromoteReadReplicaDBCluster`` and
+  ``RemoveFromGlobalCluster`` promote a replicating cluster's writer (its readers follow it);
   ``ModifyDBCluster`` changes the master password in the database.
 - Global databases: ``rds_global.on_writer_change`` runs :func:`on_writer_change` while the
   global cluster is switching: a switchover is a no-loss ``switchover``; a failover with
@@ -31,7 +32,8 @@ Part of the RDS data plane (``rds_postgres``). Model, in the emulator's process:
 moto internals patched (check them on a moto upgrade): ``moto.rds.models.RDSBackend``
 (``create_db_cluster``, ``delete_db_cluster``, ``modify_db_cluster``,
 ``failover_db_cluster``, ``stop_db_cluster``, ``start_db_cluster``,
-``promote_read_replica_db_cluster``, ``create_db_cluster_snapshot``,
+``promote_read_replica_db_cluster``, ``remove_from_global_cluster`` (``rds_global``'s
+version), ``create_db_cluster_snapshot``,
 ``copy_db_cluster_snapshot``, ``delete_db_cluster_snapshot``,
 ``restore_db_cluster_from_snapshot``, ``restore_db_cluster_to_point_in_time`` wrapped),
 ``moto.rds.models.DBCluster.endpoint`` / ``.reader_endpoint`` (properties replaced);
@@ -267,17 +269,41 @@ def _start_db_cluster(p: Plane, original: Callable, self: Any, cluster_identifie
     return result
 
 
-@patched
-def _promote_cluster(p: Plane, original: Callable, self: Any, db_cluster_identifier: str) -> Any:
-    cluster = original(self, db_cluster_identifier)
+def _stand_alone(p: Plane, cluster: Any) -> None:
+    """The cluster stops replicating: its writer is promoted, its readers follow it."""
     node = primary_node(p, cluster)
-    if node is not None:
+    if node is not None and node.upstream is not None:
         nodes.promote(p.engine, node)
         cp = p.cluster(cluster)
         for other in cp.nodes() if cp is not None else []:
             if other is not node:
                 nodes.follow(p.engine, other, node)
+
+
+@patched
+def _promote_cluster(p: Plane, original: Callable, self: Any, db_cluster_identifier: str) -> Any:
+    cluster = original(self, db_cluster_identifier)
+    _stand_alone(p, cluster)
     return cluster
+
+
+@patched
+def _remove_from_global(
+    p: Plane,
+    original: Callable,
+    self: Any,
+    global_cluster_identifier: str,
+    db_cluster_identifier: str,
+) -> Any:
+    from moto.rds.models import find_cluster
+
+    result = original(self, global_cluster_identifier, db_cluster_identifier)  # checks both
+    if db_cluster_identifier.startswith("arn:"):
+        cluster = find_cluster(db_cluster_identifier)
+    else:
+        cluster = self.describe_db_clusters(db_cluster_identifier)[0]
+    _stand_alone(p, cluster)  # as on AWS, a detached secondary takes writes
+    return result
 
 
 @patched
@@ -396,6 +422,7 @@ def patch() -> None:
         "stop_db_cluster": _stop_db_cluster,
         "start_db_cluster": _start_db_cluster,
         "promote_read_replica_db_cluster": _promote_cluster,
+        "remove_from_global_cluster": _remove_from_global,
         "create_db_cluster_snapshot": _create_cluster_snapshot,
         "delete_db_cluster_snapshot": _delete_cluster_snapshot,
         "copy_db_cluster_snapshot": _copy_cluster_snapshot,

@@ -513,6 +513,16 @@ def test_global_switchover_keeps_every_acknowledged_write(emu):
     )["Events"]
     assert any("no data was lost" in e["Message"] for e in events)
 
+    rds(url).remove_from_global_cluster(  # detached, the old primary stands alone again
+        GlobalClusterIdentifier=gid, DbClusterIdentifier=primary["DBClusterArn"]
+    )
+    with connect(primary["Endpoint"], primary["Port"]) as east:
+        assert east.execute("SELECT pg_is_in_recovery()").fetchone()[0] is False
+        east.execute("INSERT INTO t VALUES (-2)")
+    with connect(secondary["Endpoint"], secondary["Port"]) as west:
+        time.sleep(0.3)
+        assert -2 not in rows(west)
+
 
 def test_global_failover_with_data_loss_reports_what_was_lost(emu):
     url = emu.endpoint_url
