@@ -54,10 +54,7 @@ from labkit.emulator.extensions.rds_postgres_plane import (
     ClusterPlane,
     Plane,
     add_event,
-    backup_into_new_dir,
-    copy_backup,
     current,
-    drop_backup,
     invalid,
     key_of,
     master_password,
@@ -68,6 +65,7 @@ from labkit.emulator.extensions.rds_postgres_plane import (
     wrap_methods,
 )
 from labkit.emulator.extensions.rds_postgres_proxy import WRITER_HOST, endpoint_pair
+from labkit.emulator.extensions.rds_postgres_snapshots import backup_wrappers
 
 log = logging.getLogger(__name__)
 ENGINE = "aurora-postgresql"
@@ -307,34 +305,6 @@ def _remove_from_global(
 
 
 @patched
-def _create_cluster_snapshot(p: Plane, original: Callable, self: Any, *a: Any, **kw: Any) -> Any:
-    snap = original(self, *a, **kw)
-    node = primary_node(p, snap.cluster)
-    if node is not None:
-        try:
-            snap.labkit_backup = backup_into_new_dir(p, node)
-        except Exception:
-            self.cluster_snapshots.pop(snap.db_cluster_snapshot_identifier, None)
-            raise
-    return snap
-
-
-@patched
-def _delete_cluster_snapshot(p: Plane, original: Callable, self: Any, *a: Any, **kw: Any) -> Any:
-    snap = original(self, *a, **kw)
-    drop_backup(snap)
-    return snap
-
-
-@patched
-def _copy_cluster_snapshot(p: Plane, original: Callable, self: Any, *args: Any, **kw: Any) -> Any:
-    copied = original(self, *args, **kw)
-    source = kw.get("source_db_cluster_snapshot_identifier") or args[0]
-    copy_backup(p, self.get_db_cluster_snapshot(source), copied)
-    return copied
-
-
-@patched
 def _restore_cluster_from_snapshot(p: Plane, original: Callable, self: Any, sid: str, o: dict):
     snapshot = self.describe_db_cluster_snapshots(None, sid)[0]
     cluster = original(self, sid, o)
@@ -423,9 +393,7 @@ def patch() -> None:
         "start_db_cluster": _start_db_cluster,
         "promote_read_replica_db_cluster": _promote_cluster,
         "remove_from_global_cluster": _remove_from_global,
-        "create_db_cluster_snapshot": _create_cluster_snapshot,
-        "delete_db_cluster_snapshot": _delete_cluster_snapshot,
-        "copy_db_cluster_snapshot": _copy_cluster_snapshot,
+        **backup_wrappers("db_cluster", lambda p, _, snap: primary_node(p, snap.cluster)),
         "restore_db_cluster_from_snapshot": _restore_cluster_from_snapshot,
         "restore_db_cluster_to_point_in_time": _restore_cluster_to_time,
     }

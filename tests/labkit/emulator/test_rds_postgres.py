@@ -207,8 +207,11 @@ def test_snapshot_restores_the_data_it_was_taken_with(emu):
     with open_instance(url, source) as conn:
         conn.execute("INSERT INTO t VALUES (1000)")  # after the snapshot: not in it
 
+    copied = name("copied")  # a copy outlives the snapshot it was copied from
+    rds(url).copy_db_snapshot(SourceDBSnapshotIdentifier=snap, TargetDBSnapshotIdentifier=copied)
+    rds(url).delete_db_snapshot(DBSnapshotIdentifier=snap)
     restored = rds(url).restore_db_instance_from_db_snapshot(
-        DBInstanceIdentifier=copy, DBSnapshotIdentifier=snap
+        DBInstanceIdentifier=copy, DBSnapshotIdentifier=copied
     )["DBInstance"]
     assert restored["Endpoint"]["Port"] != instance(url, source)["Endpoint"]["Port"]
     with open_instance(url, copy) as conn:  # same master password as the source
