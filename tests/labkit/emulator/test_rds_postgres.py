@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
+from labkit.emulator.extensions.rds_postgres_server import TOOLS, PostgresNotFound, find_bin_dir
 from labkit.emulator.process import EmulatorProcess
 from tests.labkit.emulator.test_rds_global import name
 from tests.labkit.emulator.test_rds_global import rds as regional
@@ -572,6 +573,22 @@ def test_no_binaries_is_a_clear_error(tmp_path, monkeypatch):
         for hint in ("apt-get install postgresql", "environment.yml", "docker", str(empty)):
             assert hint in message
         assert rds(e.endpoint_url).describe_db_instances()["DBInstances"] == []
+
+
+def test_binaries_are_looked_up_on_path_then_in_usr_lib_postgresql(tmp_path):
+    usr_lib = find_bin_dir(None, {"PATH": ""})
+    versions = [p.parent.name for p in Path("/usr/lib/postgresql").glob("*/bin")]
+    assert usr_lib == Path("/usr/lib/postgresql", max(versions, key=int), "bin")
+    on_path = tmp_path / "bin"  # a directory on PATH holding every tool comes first
+    on_path.mkdir()
+    for tool in TOOLS:
+        (on_path / tool).write_text("#!/bin/sh\n")
+        (on_path / tool).chmod(0o755)
+    assert find_bin_dir(None, {"PATH": f"/nonexistent:{on_path}"}) == on_path
+    (on_path / "pg_waldump").unlink()  # incomplete: skipped
+    assert find_bin_dir(None, {"PATH": str(on_path)}) == usr_lib
+    with pytest.raises(PostgresNotFound, match="apt-get install postgresql"):
+        find_bin_dir(tmp_path, {"PATH": str(on_path)})  # an override is the only place
 
 
 def test_reset_and_sigkill_leave_no_server_behind():
