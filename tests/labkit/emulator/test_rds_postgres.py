@@ -455,6 +455,25 @@ def test_cluster_volume_survives_its_instances_and_snapshots(emu):
     r = cluster(url, restored)
     with connect(r["Endpoint"], r["Port"]) as conn:
         assert rows(conn) == [5]
+        conn.execute("INSERT INTO t VALUES (6)")
+
+    # instances first, then the cluster: its final snapshot holds the volume's data
+    final = name("cfinal")
+    rds(url).delete_db_instance(DBInstanceIdentifier=f"{restored}-0")
+    rds(url).delete_db_cluster(DBClusterIdentifier=restored, FinalDBSnapshotIdentifier=final)
+    again = name("again")
+    rds(url).restore_db_cluster_from_snapshot(
+        DBClusterIdentifier=again, SnapshotIdentifier=final, Engine="aurora-postgresql"
+    )
+    rds(url).create_db_instance(
+        DBInstanceIdentifier=f"{again}-0",
+        DBClusterIdentifier=again,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    a = cluster(url, again)
+    with connect(a["Endpoint"], a["Port"]) as conn:
+        assert rows(conn) == [5, 6]
 
 
 # --- global databases -------------------------------------------------------------------------
