@@ -333,10 +333,11 @@ def _probe(cfg: dict, rep: dict) -> None:
     print(json.dumps(rep), flush=True)
 
 
-def main(argv: list[str]) -> None:
-    if len(argv) < 3 or argv[1] != "--":
-        sys.exit("usage: sandbox_exec.py CONFIG_JSON -- COMMAND [ARG...]")
-    cfg, cmd = json.loads(argv[0]), argv[2:]
+def enter(cfg: dict) -> dict:
+    """Steps 1-5 in this process; returns the report in the confined process (the command's
+    place), or exits (``EXIT_SETUP``) when the setup fails. ``main`` then execs the command;
+    grader's kernel fork server (``grader.autograde.forkserver``) runs the kernel in-process
+    instead, from a process that has already imported it."""
     rep: dict = {"root": os.geteuid() == 0, "warnings": []}
     others = _tasks_of(cfg["uid"]) if rep["root"] else _tasks_of(os.getuid()) - 1
     report_fd = None
@@ -372,6 +373,19 @@ def main(argv: list[str]) -> None:
     if cfg.get("probe"):
         _probe(cfg, rep)
         os._exit(0)
+    return rep
+
+
+def parse(argv: list[str]) -> tuple[dict, list[str]]:
+    """``CONFIG_JSON -- COMMAND...`` -> (config, command)."""
+    if len(argv) < 3 or argv[1] != "--":
+        sys.exit("usage: sandbox_exec.py CONFIG_JSON -- COMMAND [ARG...]")
+    return json.loads(argv[0]), argv[2:]
+
+
+def main(argv: list[str]) -> None:
+    cfg, cmd = parse(argv)
+    enter(cfg)
     try:
         os.execvp(cmd[0], cmd)
     except OSError as e:

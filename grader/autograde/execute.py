@@ -22,6 +22,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
+from grader.autograde.forked import ForkServer, ForkServerError
+
 # Flags a run can raise; the results JSON documents them.
 KERNEL_DIED = "kernel_died"
 CELL_TIMEOUT = "cell_timeout"
@@ -41,6 +43,7 @@ class RunLimits:
     memory_mb: int = 2048  # virtual memory; an idle ipykernel maps ~0.8 GB
     processes: int = 128
     sandbox: bool = True  # run the kernel through grader.sandbox (namespaces, rlimits, uid)
+    fork_kernels: bool = True  # fork kernels from a warm per-worker server (else exec each)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class RunReport:
     messages: list[str] = field(default_factory=list)  # shown to the learner
     seconds: float = 0.0
     kernel_start_seconds: float = 0.0
+    launched_by: str = "exec"  # or "fork": from the worker's kernel fork server
 
     def flag(self, name: str, message: str) -> None:
         if name not in self.flags:
@@ -85,14 +89,35 @@ def kernel_environment(workdir: Path, endpoint_url: str, extra: Mapping[str, str
 
 class _LimitedKernelManager(AsyncKernelManager):
     """Starts the kernel with the real-AWS guard installed before any learner code, through
-    ``wrap`` (the sandbox launcher) when one is given."""
+    ``wrap`` (the sandbox launcher) when one is given, forked from ``fork_server`` (same
+    command line, already imported) when one is given and answers."""
 
     wrap: Callable[[list[str]], list[str]] | None = None
+    fork_server: ForkServer | None = None
+    warm: tuple[str, ...] = ()
+    launched_by: str = "exec"
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
         cmd = [*cmd, f"--IPKernelApp.exec_lines=[{GUARD_LINE!r}]"]
         return self.wrap(cmd) if self.wrap else cmd
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        if self.fork_server is None or not self.fork_server.alive():
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        env = dict(kw.get("env") or os.environ)
+        env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
+        cwd = str(kw.get("cwd") or os.getcwd())
+        try:
+            process = self.fork_server.launch(kernel_cmd, env, cwd, self.warm)
+        except ForkServerError:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        provisioner = self.provisioner
+        provisioner.process = process  # what LocalProvisioner.launch_kernel records
+        provisioner.pid = provisioner.pgid = process.pid  # the child called setsid()
+        provisioner.cwd = cwd
+        self.launched_by = "fork"
+        self._reconcile_connection_info(provisioner.connection_info)
 
 
 class _LimitedClient(NotebookClient):
@@ -147,12 +172,19 @@ def execute_notebook(
     wrap: Callable[[list[str]], list[str]] | None = None,
     on_kernel_pid: Callable[[int], None] | None = None,
     kill_uid: int | None = None,
+    fork_server: ForkServer | None = None,
+    warm: tuple[str, ...] = (),
 ) -> RunReport:
-    """Execute ``nb`` in place in ``workdir``; report what went wrong, never raise for it."""
+    """Execute ``nb`` in place in ``workdir``; report what went wrong, never raise for it.
+
+    With ``fork_server`` the kernel is forked from it (``warm``: the services whose botocore
+    models it should have parsed first) instead of started by exec."""
     report = RunReport()
     (workdir / ".tmp").mkdir(parents=True, exist_ok=True)
     km = _LimitedKernelManager(kernel_name="python3")
     km.wrap = wrap
+    km.fork_server = fork_server
+    km.warm = warm
     client = _LimitedClient(
         nb,
         limits.output_bytes,
@@ -231,6 +263,7 @@ def execute_notebook(
             timer.cancel()
         _kill_kernel(km, kill_uid)
         report.seconds = time.monotonic() - t0
+        report.launched_by = km.launched_by
     return report
 
 

@@ -12,12 +12,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from grader.autograde.job import GradeJob, WorkerResult
-from grader.autograde.worker import die_with_parent, grade_submission, worker_emulator
+from grader.autograde.worker import die_with_parent, grade_submission, start_worker
 
 
 def _init_worker() -> None:
     die_with_parent()
-    worker_emulator()  # warm: the emulator is up before the first job arrives
+    start_worker()  # warm: emulator and kernel fork server up before the first job arrives
 
 
 def local_pool(jobs: Iterable[GradeJob], workers: int) -> Iterator[WorkerResult]:

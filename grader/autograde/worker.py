@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 from grader.autograde import execute
+from grader.autograde.forked import ForkServer
 from grader.autograde.job import GradeJob, StateCheck, WorkerResult
 from grader.autograde.sanitize import InvalidSubmission, sanitize
 from grader.autograde.state_checks import prepare_lab, run_state_checks
@@ -27,6 +28,7 @@ from labkit.emulator import client
 from labkit.emulator.process import EmulatorProcess
 
 _emulator: EmulatorProcess | None = None
+_fork_server: ForkServer | None = None
 NOT_EXECUTED = "NotExecuted"
 STATE_CHECK_FAILED = "StateCheckFailed"
 DISAGREEMENT = "state_check_disagreement"
@@ -49,6 +51,25 @@ def worker_emulator() -> EmulatorProcess:
 
         atexit.register(_emulator.stop)
     return _emulator
+
+
+def worker_fork_server() -> ForkServer:
+    """This process's kernel fork server (``grader.autograde.forkserver``), started on first
+    use; it starts with the scrubbed kernel environment, so it holds nothing of ours."""
+    global _fork_server
+    if _fork_server is None or not _fork_server.alive():
+        import atexit
+
+        _fork_server = ForkServer(execute.kernel_environment(Path("/"), "http://127.0.0.1:9"))
+        atexit.register(_fork_server.close)
+    return _fork_server
+
+
+def start_worker() -> None:
+    """Start this worker's emulator and kernel fork server, side by side."""
+    server = worker_fork_server()
+    worker_emulator()
+    server.wait_ready()
 
 
 def grade_submission(job: GradeJob) -> WorkerResult:
@@ -108,8 +129,18 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
             continue
         path.unlink()  # the kernel never sees a copy holding the restored hidden tests
         wrap, uid = _sandbox(job, workdir)
-        report = execute.execute_notebook(nb, workdir, env, job.limits, wrap=wrap, kill_uid=uid)
+        report = execute.execute_notebook(
+            nb,
+            workdir,
+            env,
+            job.limits,
+            wrap=wrap,
+            kill_uid=uid,
+            fork_server=worker_fork_server() if job.limits.fork_kernels else None,
+            warm=_services(workdir),
+        )
         execute_seconds += report.seconds
+        result.worker["kernel"] = report.launched_by
         for flag, message in zip(report.flags, report.messages, strict=True):
             if flag not in result.flags:
                 result.flags.append(flag)
@@ -127,6 +158,16 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
         k: (nbformat.writes(v) if v is not None else None) for k, v in result.executed.items()
     }
     result.timings["execute_seconds"] = execute_seconds
+
+
+def _services(workdir: Path) -> tuple[str, ...]:
+    """The AWS services the lab's manifest lists (for the fork server to parse ahead)."""
+    from labkit.manifest import LabManifest
+
+    try:
+        return LabManifest.load(workdir).services
+    except Exception:  # no or a broken lab.yaml: a plain nbgrader assignment
+        return ()
 
 
 def _sandbox(job: GradeJob, workdir: Path):

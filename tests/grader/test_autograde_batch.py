@@ -99,11 +99,16 @@ def _stat(pid: int) -> tuple[int, str, int] | None:
 
 
 def _cmdline(pid: int) -> str:
+    """The command line, and for a kernel forked by the fork server (whose command line is
+    the server's) its name: ``lab-kernel <uid>``."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        uid = Path(f"/proc/{pid}/status").read_text().split("\nUid:")[1].split()[0]
+    except (OSError, IndexError):
         return ""
-    return raw.replace(b"\0", b" ").decode(errors="replace")
+    cmd = raw.replace(b"\0", b" ").decode(errors="replace")
+    return f"{cmd} [lab-kernel uid {uid}]" if comm == "lab-kernel" else cmd
 
 
 def _processes() -> dict[int, tuple[int, str, int]]:
@@ -184,7 +189,7 @@ def test_sigkill_mid_batch_leaves_no_process_and_loses_no_grade(tmp_path):
     try:
         t_end = time.monotonic() + 90
         while time.monotonic() < t_end and proc.poll() is None:
-            kernel = any("ipykernel_launcher" in cmd for cmd in _snapshot(proc.pid, seen))
+            kernel = any("[lab-kernel uid 6" in cmd for cmd in _snapshot(proc.pid, seen))
             done = len(list(results.glob("*.json")))
             if done >= 2 and (kernel or done >= 3):  # preferably while a kernel runs
                 break
@@ -199,8 +204,9 @@ def test_sigkill_mid_batch_leaves_no_process_and_loses_no_grade(tmp_path):
     assert 2 <= len(before) < len(KILL_COHORT), sorted(before)
     commands = [cmd for _, cmd in seen.values()]
     assert any("labkit serve" in c and "--port-file" in c for c in commands), commands
-    assert any("sandbox_exec.py" in c for c in commands), commands
-    assert any("ipykernel_launcher" in c for c in commands), commands
+    # kernels forked by the worker's fork server, in the sandbox (an unprivileged uid)
+    assert any("grader.autograde.forkserver" in c for c in commands), commands
+    assert any("[lab-kernel uid 6" in c for c in commands), commands
     # what the batch started (worker, its emulator, the sandboxed kernel), and whatever names
     # its course (the sandbox's command line) or its workers' emulator port files
     patterns = [str(course), *(f"labkit-port-{pid}-" for pid in seen)]
