@@ -476,6 +476,31 @@ def test_cluster_volume_survives_its_instances_and_snapshots(emu):
         assert rows(conn) == [5, 6]
 
 
+def test_cluster_point_in_time_restore(emu):
+    url = emu.endpoint_url
+    source, restored = name("ptc"), name("ptc-at")
+    c = create_cluster(url, source, instances=1)
+    with connect(c["Endpoint"], c["Port"]) as conn:
+        conn.execute("CREATE TABLE t (x int)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        time.sleep(0.3)
+        between = datetime.now(UTC)
+        time.sleep(0.3)
+        conn.execute("INSERT INTO t VALUES (2)")
+    rds(url).restore_db_cluster_to_point_in_time(
+        DBClusterIdentifier=restored, SourceDBClusterIdentifier=source, RestoreToTime=between
+    )
+    rds(url).create_db_instance(
+        DBInstanceIdentifier=f"{restored}-0",
+        DBClusterIdentifier=restored,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    r = cluster(url, restored)
+    with connect(r["Endpoint"], r["Port"]) as conn:
+        assert rows(conn) == [1]
+
+
 # --- global databases -------------------------------------------------------------------------
 
 
