@@ -82,6 +82,8 @@ def _run_child(request: dict) -> None:
         os.dup2(null, 0)
         os.dup2(2, 1)  # a launched kernel's stdout and stderr both go to the worker's stderr
         os.closerange(3, 65536)
+        if "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
+            del sys.modules["rfc3987_syntax"]  # see grader/__init__.py: not for learner code
         cmd = request["cmd"]
         if _is_wrapper(cmd):
             from grader import sandbox_exec

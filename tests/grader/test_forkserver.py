@@ -17,7 +17,13 @@ from grader.autograde.forked import EXIT_UNKNOWN, ForkedKernel, ForkServer, Fork
 
 PROBE = """
 import json, os, sys
+try:
+    import rfc3987_syntax  # grader's own processes skip it (grader/__init__.py), kernels not
+    rfc = "imported"
+except ImportError as e:
+    rfc = repr(e)
 print(json.dumps({
+    "rfc3987_syntax": rfc,
     "argv0": os.path.basename(sys.argv[0]),
     "path": [p for p in sys.path if "site-packages" not in p],
     "cwd": os.getcwd(),
