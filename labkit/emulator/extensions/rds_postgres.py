@@ -1,12 +1,13 @@
 """RDS on real PostgreSQL: DB instances of engine postgres / aurora-postgresql run a server.
 
 moto alone (5.2) stores DB instances and snapshots with an ``Endpoint`` no one answers. With
-this extension, in the emulator's process (servers: ``rds_postgres_server``; replication,
-backups: ``rds_postgres_nodes``; Aurora clusters and global databases:
-``rds_postgres_clusters``):
+this extension, in the emulator's process (binaries, user, template: ``rds_postgres_server``;
+one server: ``rds_postgres_postmaster``; replication and backups: ``rds_postgres_nodes``;
+moving the writer: ``rds_postgres_failover``; snapshots: ``rds_postgres_snapshots``; Aurora
+clusters and global databases: ``rds_postgres_clusters``; shared state: ``rds_postgres_plane``):
 
 - ``CreateDBInstance`` starts a PostgreSQL server (a copy of a template made once per emulator
-  process, so under a second) before it answers: ``Endpoint.Address`` is 127.0.0.1 and
+  process: a fraction of a second) before it answers: ``Endpoint.Address`` is 127.0.0.1 and
   ``Endpoint.Port`` its port (a free one, not 5432); the master user (a member of
   ``rds_superuser``, as on RDS; ``rdsadmin`` is reserved) logs in with its password over
   TCP and owns ``DBName``. No binaries: the call fails with ``PostgreSQLNotInstalled`` saying
@@ -37,10 +38,9 @@ Other engines keep moto's behaviour: stored only.
 moto internals patched (check them on a moto upgrade): ``moto.rds.models.RDSBackend``
 (``create_db_instance``, ``create_db_instance_read_replica``, ``delete_db_instance``,
 ``stop_db_instance``, ``start_db_instance``, ``reboot_db_instance``, ``modify_db_instance``,
-``promote_read_replica``, ``create_db_snapshot``, ``copy_db_snapshot``, ``delete_db_snapshot``,
-``restore_db_instance_from_db_snapshot``, ``restore_db_instance_to_point_in_time`` wrapped),
-``moto.rds.models.DBInstance.address`` (property replaced), ``DBSnapshot`` gains
-``labkit_backup``, and ``RDSBackend.events`` receives ``DataPlaneEvent`` objects.
+``promote_read_replica`` wrapped; the snapshot and cluster methods in their modules),
+``moto.rds.models.DBInstance.address`` (property replaced), and ``RDSBackend.events``
+receives ``rds_postgres_plane.DataPlaneEvent`` objects.
 """
 
 from __future__ import annotations
