@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import time
 import urllib.request
@@ -653,3 +654,7 @@ def test_reset_and_sigkill_leave_no_server_behind():
         pids = server_pids(data_dir)
         os.kill(e.pid, signal.SIGKILL)
         eventually(lambda: not any(alive(pid) for pid in pids), timeout=10)
+    # a SIGKILLed emulator cannot remove its state directory: the test does
+    state_dir = Path(data_dir).parents[2]
+    assert state_dir.name.startswith("labkit-emulator-")
+    shutil.rmtree(state_dir)
