@@ -54,3 +54,22 @@ def test_nbgrader_uses_it_and_still_rejects_bad_metadata():
     from nbgrader.nbgraderformat import common
 
     assert common.jsonschema.validate is nbgrader_fast.validate
+
+
+def test_gradebooks_share_an_engine_and_work_after_close(tmp_path):
+    from nbgrader.api import Gradebook
+
+    nbgrader_fast.apply()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "course") as gb:
+        gb.add_student("ada")
+        first = gb.engine
+    with Gradebook(url, "course") as gb:  # the engine was disposed of by close(), still works
+        assert gb.engine is first
+        assert [s.id for s in gb.students] == ["ada"]
+        gb.add_student("bob")
+    other = tmp_path / "other.db"
+    with Gradebook(f"sqlite:///{other}", "course") as gb:
+        assert gb.engine is not first and gb.students == []
+    with Gradebook(url, "course") as gb:
+        assert sorted(s.id for s in gb.students) == ["ada", "bob"]
