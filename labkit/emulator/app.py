@@ -85,9 +85,9 @@ class EmulatorServer:
         extensions: tuple[str, ...] = EXTENSIONS,
         postgres_bin: Path | None = None,
     ) -> None:
+        speedups.apply()  # before moto's first import
         from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-        speedups.apply()
         self._state_dir = Path(tempfile.mkdtemp(prefix="labkit-emulator-"))
         placeholder = _NotYetBound()
         self.server: BaseWSGIServer = make_server(
