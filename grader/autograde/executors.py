@@ -20,9 +20,19 @@ def _init_worker() -> None:
     start_worker()  # warm: emulator and kernel fork server up before the first job arrives
 
 
+def start_method() -> str:
+    """``fork`` when this process runs no other thread (the ``grader`` command): workers then
+    start with everything the parent imported (nbgrader, nbformat, jupyter_client: about a
+    second of CPU per worker). Forking a process that runs threads is unsafe, so anywhere
+    else (a test runner, a notebook) workers are spawned."""
+    import threading
+
+    return "fork" if threading.active_count() == 1 else "spawn"
+
+
 def local_pool(jobs: Iterable[GradeJob], workers: int) -> Iterator[WorkerResult]:
     pending = list(jobs)
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context(start_method())
     while pending:
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
             futures: dict[Future, GradeJob] = {pool.submit(grade_submission, j): j for j in pending}
