@@ -21,7 +21,9 @@ moto internals patched (check them on a moto upgrade): ``moto.athena.responses.A
 ``stop_query_execution`` wrapped, ``batch_get_query_execution`` added; ``athena_backend``,
 ``_get_param``, ``current_account``, ``region``, ``error``), ``AthenaBackend.work_groups``,
 ``.executions``, ``.query_results_queue``, ``.start_query_execution`` and moto's
-``Execution`` (``id``, ``query``, ``context``, ``config``, ``_status``, ``_transitions``).
+``Execution`` (``id``, ``query``, ``context``, ``config``, ``_status``, ``_transitions``);
+``moto.glue.models.GlueBackend.create_database`` and ``.create_table`` wrapped to load the SQL
+engine in the background (``athena_sql_runs.warm``) once a catalog is being built.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from labkit.emulator.extensions import athena_sql_runs as runs
@@ -259,3 +262,19 @@ def patch_moto() -> None:
     AthenaResponse.get_query_results = _results(AthenaResponse.get_query_results)
     AthenaResponse.stop_query_execution = _stop(AthenaResponse.stop_query_execution)
     AthenaResponse.batch_get_query_execution = _batch_get  # type: ignore[attr-defined]
+    from moto.glue.models import GlueBackend
+
+    for name in ("create_database", "create_table"):
+        setattr(GlueBackend, name, _warming(getattr(GlueBackend, name)))
+
+
+def _warming(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A Glue catalog is being built: load the SQL engine before the first query needs it."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        out = method(self, *args, **kwargs)
+        runs.warm()
+        return out
+
+    return wrapper

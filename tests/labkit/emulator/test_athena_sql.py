@@ -568,6 +568,20 @@ def test_objects_are_cached_once_and_reset_clears_the_cache(emu, lake, numbers):
     assert cache(emu.endpoint_url)["copied"] == before["copied"]  # warm: nothing copied again
     req = urllib.request.Request(f"{emu.endpoint_url}/moto-api/reset", method="POST")
     urllib.request.urlopen(req, timeout=5).close()
-    assert cache(emu.endpoint_url) == {"objects": 0, "bytes": 0, "copied": 0}
+    after = cache(emu.endpoint_url)
+    assert (after["objects"], after["bytes"], after["copied"]) == (0, 0, 0)
     with pytest.raises(ClientError):  # the reset removed the table's database too
         client(emu.endpoint_url, "glue").get_database(Name=lake.database)
+
+
+def test_creating_a_glue_catalog_loads_the_sql_engine_before_the_first_query():
+    with EmulatorProcess.spawn() as fresh:
+        assert cache(fresh.endpoint_url)["engine_loaded"] is False
+        client(fresh.endpoint_url, "s3").create_bucket(Bucket="not-a-catalog")
+        time.sleep(0.5)
+        assert cache(fresh.endpoint_url)["engine_loaded"] is False  # only a catalog warms it
+        client(fresh.endpoint_url, "glue").create_database(DatabaseInput={"Name": "warm"})
+        deadline = time.monotonic() + 20
+        while not cache(fresh.endpoint_url)["engine_loaded"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert cache(fresh.endpoint_url)["engine_loaded"] is True
