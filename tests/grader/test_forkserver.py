@@ -14,6 +14,7 @@ import pytest
 from grader import sandbox
 from grader.autograde import execute
 from grader.autograde.forked import EXIT_UNKNOWN, ForkedKernel, ForkServer, ForkServerError
+from grader.autograde.worker import _importable
 
 PROBE = """
 import json, os, sys
@@ -54,7 +55,9 @@ def _run(tmp_path: Path, server, sandboxed: bool) -> tuple[dict, execute.RunRepo
     env = execute.kernel_environment(work, "http://127.0.0.1:9", {"FORK_TEST_MARKER": "m"})
     wrap = uid = None
     if sandboxed:
-        limits = sandbox.Limits(workdir=work, hide=(tmp_path / "secret",), uid=61234)
+        limits = sandbox.Limits(  # as the worker sets it up (labkit visible even under /tmp)
+            workdir=work, hide=(tmp_path / "secret",), uid=61234, expose=_importable()
+        )
         (tmp_path / "secret").mkdir(exist_ok=True)
         wrap, uid = (lambda cmd: sandbox.wrap(cmd, limits)), sandbox.sandbox_uid(limits)
     report = execute.execute_notebook(
