@@ -40,10 +40,18 @@ class Settings:
     # Directory of PostgreSQL's binaries for the RDS data plane (LABKIT_POSTGRES_BIN); None:
     # PATH, /usr/lib/postgresql/<version>/bin, $CONDA_PREFIX/bin.
     postgres_bin: Path | None = None
+    # Where labkit.portfolio writes the learner's portfolio (LABKIT_PORTFOLIO_DIR); None:
+    # <home>/portfolio.
+    portfolio_dir: Path | None = None
 
     @property
     def endpoint_url(self) -> str:
         return self.endpoint_override or f"http://{self.host}:{self.port}"
+
+    @property
+    def portfolio_root(self) -> Path:
+        """The portfolio folder: LABKIT_PORTFOLIO_DIR, else <home>/portfolio."""
+        return self.portfolio_dir or self.home / "portfolio"
 
     @property
     def allowed_hosts(self) -> tuple[str, ...]:
@@ -86,6 +94,9 @@ class Settings:
             labs_dir=Path(env["LABKIT_LABS_DIR"]) if env.get("LABKIT_LABS_DIR") else None,
             time_scale=parse_time_scale(env.get("LABKIT_TIME_SCALE", "1")),
             postgres_bin=Path(pg_bin) if (pg_bin := env.get("LABKIT_POSTGRES_BIN")) else None,
+            portfolio_dir=Path(env["LABKIT_PORTFOLIO_DIR"])
+            if env.get("LABKIT_PORTFOLIO_DIR")
+            else None,
         )
 
 
