@@ -3,6 +3,7 @@
 grader build [LAB ...] [--check]    student notebooks in labs/ from solutions/
 grader lint                         validate every lab source
 grader selftest [LAB ...]           solution full marks, student version 0, per lab
+grader report SCORES_DIR --out DIR  portfolio score documents -> HTML reports, cohort CSV
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     e = _lab_in_course(sub.add_parser("export", help="export a lab's grades for an LMS"))
     e.add_argument("--format", choices=["csv"], default="csv")
     e.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    r = sub.add_parser("report", help="portfolio score documents -> HTML reports, cohort CSV")
+    r.add_argument("scores", type=Path, metavar="SCORES_DIR", help="folder of *.json scores")
+    r.add_argument("--out", type=Path, required=True, help="folder for the reports")
     return parser
 
 
@@ -88,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             "export": _export,
             "feedback": _feedback,
             "cohort": _cohort,
+            "report": _report,
         }
         return handlers[args.command](args, checkout)
     except (FileNotFoundError, KeyError) as e:
@@ -228,4 +233,18 @@ def _cohort(args, checkout: Checkout) -> int:
         print(
             f"{manifest.id}: {len(made)} submissions in {args.course}/submitted ({', '.join(made)})"
         )
+    return 0
+
+
+def _report(args, checkout: Checkout | None) -> int:
+    from grader.rubric.cohort_report import load_documents, write_cohort
+    from grader.rubric.report import ScoreDocumentError
+
+    try:
+        docs = load_documents(args.scores)
+    except ScoreDocumentError as e:
+        print(f"grader report: {e}", file=sys.stderr)
+        return 2
+    written = write_cohort(docs, args.out)
+    print(f"wrote {len(written)} learner report(s), cohort.csv and index.html in {args.out}")
     return 0
