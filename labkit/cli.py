@@ -6,6 +6,7 @@ labkit reset                clear every resource in the emulator
 labkit down                 stop the background emulator
 labkit serve                run the emulator in the foreground (containers)
 labkit seed LAB... | --all  seed labs' starting state into a running emulator
+labkit export-state         snapshot the emulator account into the portfolio (state/account.json)
 """
 
 from __future__ import annotations
@@ -66,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=EMULATORS,
         help="with --all, only the labs whose lab.yaml lists this emulator",
     )
+    export = with_port(sub.add_parser("export-state", help="snapshot the emulator account as JSON"))
+    export.add_argument(
+        "--out",
+        type=Path,
+        help="file to write (default <LABKIT_PORTFOLIO_DIR>/state/account.json; - for stdout)",
+    )
+    export.add_argument(
+        "--regions",
+        nargs="+",
+        metavar="REGION",
+        help="regions to read (default AWS_DEFAULT_REGION)",
+    )
     return parser
 
 
@@ -85,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         "reset": _reset,
         "serve": _serve,
         "seed": _seed,
+        "export-state": _export_state,
     }[args.command]
     try:
         return handler(args, settings)
@@ -221,4 +235,31 @@ def _seed(args, settings: Settings) -> int:
     for lab_id in ids:
         lab = start_lab(lab_id, settings=settings, search=tuple(roots), start_emulator=False)
         print(f"seeded {lab_id}: {lab.names}")
+    return 0
+
+
+def _export_state(args, settings: Settings) -> int:
+    import json
+
+    from labkit.emulator import client
+    from labkit.portfolio import write_atomic
+    from labkit.state_export import export_state, summary
+
+    if client.health(settings.endpoint_url) is None:
+        print(
+            f"labkit export-state: no emulator answers at {settings.endpoint_url}", file=sys.stderr
+        )
+        return 1
+    doc = export_state(settings.endpoint_url, args.regions or [settings.region])
+    text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    if str(args.out) == "-":
+        sys.stdout.write(text)
+        return 0
+    out = args.out or settings.portfolio_root / "state" / "account.json"
+    write_atomic(out, text.encode())
+    total = sum(f["count"] for f in doc["families"].values())
+    print(f"exported {total} resources from {settings.endpoint_url} to {out}")
+    print(summary(doc))
+    if doc["errors"]:
+        print(f"{len(doc['errors'])} families could not be read (listed in 'errors')")
     return 0

@@ -50,7 +50,8 @@ def _slug(what: str, value: str) -> str:
     return value
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` so a reader sees all of it or the previous file, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -137,7 +138,7 @@ class Portfolio:
         return doc
 
     def _write_manifest(self, doc: dict[str, Any]) -> None:
-        _atomic_write(self.root / MANIFEST, yaml.safe_dump(doc, sort_keys=False).encode())
+        write_atomic(self.root / MANIFEST, yaml.safe_dump(doc, sort_keys=False).encode())
 
     def write_document(self, kind: str, name: str, markdown: str) -> Path:
         """documents/<kind>/<name>.md (see docs/portfolio-format.md for each kind's sections)."""
@@ -145,7 +146,7 @@ class Portfolio:
         stem = _slug("document name", name.removesuffix(".md"))
         if not isinstance(markdown, str):
             raise PortfolioWriteError(f"markdown must be text, got {type(markdown).__name__}")
-        return _atomic_write(self.root / "documents" / kind / f"{stem}.md", markdown.encode())
+        return write_atomic(self.root / "documents" / kind / f"{stem}.md", markdown.encode())
 
     def add_diagram(self, name: str, data_or_path: bytes | str | Path) -> Path:
         """diagrams/<name>: bytes or text as given, or a copy of the file at a Path. Without a
@@ -163,7 +164,7 @@ class Portfolio:
             raise PortfolioWriteError(
                 f"diagram {name!r} needs one of the suffixes {', '.join(DIAGRAM_SUFFIXES)}"
             )
-        return _atomic_write(self.root / "diagrams" / name, bytes(data))
+        return write_atomic(self.root / "diagrams" / name, bytes(data))
 
     def add_figure(self, name: str, figure: Any, dpi: int = 100) -> Path:
         """figures/<name>.png from a matplotlib ``Figure`` (object API, no pyplot state)."""
@@ -176,7 +177,7 @@ class Portfolio:
 
         buf = io.BytesIO()
         figure.savefig(buf, format="png", dpi=dpi)
-        return _atomic_write(self.root / "figures" / f"{stem}.png", buf.getvalue())
+        return write_atomic(self.root / "figures" / f"{stem}.png", buf.getvalue())
 
     def record_measurement(
         self,
@@ -201,7 +202,7 @@ class Portfolio:
             "source": source,
             "measured_at": _now(),
         }
-        return _atomic_write(self.root / "measurements" / f"{name}.json", _json(doc))
+        return write_atomic(self.root / "measurements" / f"{name}.json", _json(doc))
 
     def add_result(self, results_doc: dict[str, Any]) -> Path:
         """results/<lab>.json from an autograde results document."""
@@ -213,7 +214,7 @@ class Portfolio:
                 f"results_doc schema must be cloudlabs.autograde.result/1, got {schema!r}"
             )
         lab = _slug("results_doc['lab']", str(results_doc.get("lab", "")))
-        return _atomic_write(self.root / "results" / f"{lab}.json", _json(results_doc))
+        return write_atomic(self.root / "results" / f"{lab}.json", _json(results_doc))
 
     def add_file(self, folder: str, relpath: str, data: bytes | str) -> Path:
         """<folder>/<relpath> for IaC, code and other files (folder one of FILE_FOLDERS)."""
@@ -227,7 +228,7 @@ class Portfolio:
         if rel.parts[0] == MANIFEST:
             raise PortfolioWriteError(f"{MANIFEST} is written by Portfolio itself")
         raw = data.encode() if isinstance(data, str) else bytes(data)
-        return _atomic_write(self.root / folder / Path(*rel.parts), raw)
+        return write_atomic(self.root / folder / Path(*rel.parts), raw)
 
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
