@@ -4,6 +4,7 @@ grader build [LAB ...] [--check]    student notebooks in labs/ from solutions/
 grader lint                         validate every lab source
 grader selftest [LAB ...]           solution full marks, student version 0, per lab
 grader report SCORES_DIR --out DIR  portfolio score documents -> HTML reports, cohort CSV
+grader portfolios --out DIR         write the sample cohort of synthetic portfolios
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="portfolio score documents -> HTML reports, cohort CSV")
     r.add_argument("scores", type=Path, metavar="SCORES_DIR", help="folder of *.json scores")
     r.add_argument("--out", type=Path, required=True, help="folder for the reports")
+    pf = sub.add_parser("portfolios", help="write the sample cohort of synthetic portfolios")
+    pf.add_argument("--out", type=Path, required=True, help="folder for the portfolios")
     return parser
 
 
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             "feedback": _feedback,
             "cohort": _cohort,
             "report": _report,
+            "portfolios": _portfolios,
         }
         return handlers[args.command](args, checkout)
     except (FileNotFoundError, KeyError) as e:
@@ -247,4 +251,13 @@ def _report(args, checkout: Checkout | None) -> int:
         return 2
     written = write_cohort(docs, args.out)
     print(f"wrote {len(written)} learner report(s), cohort.csv and index.html in {args.out}")
+    return 0
+
+
+def _portfolios(args, checkout: Checkout | None) -> int:
+    from grader.rubric.samples import REVIEWS, write_samples
+
+    for folder in write_samples(args.out):
+        print(folder)
+    print(f"reviewer input: {args.out / REVIEWS}", file=sys.stderr)
     return 0
