@@ -1,7 +1,7 @@
 """Static-analysis collector: ruff, detect-secrets and checkov, run as subprocesses.
 
-- ruff (``ruff check --isolated``) over the portfolio's Python -> technical.code_quality:
-  findings per 100 lines mapped with ``static.ruff_per_100_lines``.
+- ruff (``ruff check --isolated --select <static.ruff_select>``) over the portfolio's Python
+  -> technical.code_quality: findings per 100 lines mapped with ``static.ruff_per_100_lines``.
 - detect-secrets (``scan --all-files``) over everything but results/, state/ and
   measurements/ (generated JSON full of digests) -> operational.security: any secret
   proposes Missing (0), none Proficient (2): no committed secret is necessary, not sufficient.
@@ -63,14 +63,26 @@ def _absent(sid: str, tool: str, why: str) -> Evidence:
     return Evidence(sid, NAME, f"{tool}: {why}", missing=True, details={"tool": tool})
 
 
-def ruff(portfolio: Portfolio, exe: str | None, thresholds: dict) -> list[Evidence]:
-    files = [p for p in portfolio.files(".", "**/*.py")]
+def ruff(
+    portfolio: Portfolio, exe: str | None, thresholds: dict, select: list[str]
+) -> list[Evidence]:
+    files = portfolio.files(".", "**/*.py")
     if not files:
         return [_absent(CODE, "ruff", "no Python files in the portfolio")]
     if exe is None:
         return [_absent(CODE, "ruff", "not installed")]
     found, err = _run(
-        [exe, "check", "--isolated", "--no-cache", "--output-format", "json", *map(str, files)],
+        [
+            exe,
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--select",
+            ",".join(select),
+            *map(str, files),
+        ],
         portfolio.root,
     )
     if err:
@@ -160,13 +172,14 @@ def checkov(portfolio: Portfolio, exe: str | None, thresholds: dict) -> list[Evi
 def collector(rubric: Rubric, path: str | None = None) -> Callable[[Portfolio], list[Evidence]]:
     """``path``: where to look for the tools (default: PATH and the interpreter's folder)."""
     spec = rubric.settings["static"]
+    select = list(spec.get("ruff_select") or ["E", "F", "W", "B"])
     ruff_levels = spec.get("ruff_per_100_lines") or {3: 0.0, 2: 1.0, 1: 5.0}
     checkov_levels = spec.get("checkov_pass_ratio") or {3: 0.95, 2: 0.8, 1: 0.5}
     exes = {t: find_tool(t, path) for t in ("ruff", "detect-secrets", "checkov")}
 
     def collect(portfolio: Portfolio) -> list[Evidence]:
         return (
-            ruff(portfolio, exes["ruff"], ruff_levels)
+            ruff(portfolio, exes["ruff"], ruff_levels, select)
             + secrets(portfolio, exes["detect-secrets"])
             + checkov(portfolio, exes["checkov"], checkov_levels)
         )

@@ -1,0 +1,194 @@
+"""Collectors on small real portfolio folders: autograde, docs, metrics, reviewer, static."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.rubric.collectors import autograde, docs, metrics, reviewer, static
+from grader.rubric.model import Rubric
+from grader.rubric.portfolio import Portfolio
+from tests.grader.rubric.rubric_fixtures import (
+    RUBRIC,
+    measurement,
+    portfolio,
+    result,
+    sections,
+)
+
+
+@pytest.fixture(scope="module")
+def rubric() -> Rubric:
+    return Rubric.load(RUBRIC)
+
+
+def by_sub(evidence):
+    out = {}
+    for e in evidence:
+        out.setdefault(e.sub_criterion, []).append(e)
+    return out
+
+
+def test_autograde_score_ratio_per_sub_criterion(rubric, tmp_path):
+    root = portfolio(
+        tmp_path / "p",
+        "ada",
+        results=[
+            result("p1_w04_landing_zone", 15, 16),
+            result("p1_w05_three_tier", 5, 10),
+            result("p2_w08_eks", 9, 10, status="failed"),  # failed: counts as 0 of 10
+        ],
+    )
+    got = by_sub(autograde.collector(rubric)(Portfolio.load(root)))
+    # architecture_quality: p1_*, p2_*, p4_* -> (15 + 5 + 0) / 36 = 0.556 -> Developing (>= 0.4)
+    arch = got["technical.architecture_quality"][0]
+    assert (arch.level, arch.details["ratio"]) == (1, round(20 / 36, 4))
+    assert set(arch.details["labs"]) == {"p1_w04_landing_zone", "p1_w05_three_tier", "p2_w08_eks"}
+    # code_quality: p2_*, p3_* -> 0 / 10 -> 0
+    assert got["technical.code_quality"][0].level == 0
+    # monitoring: p2_* only; p1 alone would be 20/26 = 0.77 -> 2 for best_practices (p*)
+    assert got["technical.best_practices"][0].level == 1
+    only_p1 = portfolio(tmp_path / "q", "bob", results=[result("p1_w04_landing_zone", 15, 16)])
+    got = by_sub(autograde.collector(rubric)(Portfolio.load(only_p1)))
+    assert got["technical.best_practices"][0].level == 3  # 0.9375 >= 0.9
+    assert (
+        got["operational.monitoring"][0].missing and got["operational.monitoring"][0].level is None
+    )
+
+
+def test_docs_completeness_and_diagrams(rubric, tmp_path):
+    root = portfolio(
+        tmp_path / "p",
+        "ada",
+        documents={
+            "runbook/failover.md": sections(
+                "Purpose", "Prerequisites", "Procedure", "Verification", "Rollback", "Escalation"
+            ),
+            "architecture/p1.md": sections("Overview", "Components"),  # 2 of 5
+        },
+        diagrams=["p1.svg"],
+    )
+    got = by_sub(docs.collector(rubric)(Portfolio.load(root)))
+    # monitoring <- runbook only: 6/6
+    assert got["operational.monitoring"][0].level == 3
+    # architecture_quality <- architecture (2/5) + a diagram (1/1): 3/6 = 0.5 -> 1
+    arch = got["technical.architecture_quality"][0]
+    assert arch.level == 1 and arch.details["diagrams"] == ["diagrams/p1.svg"]
+    assert arch.details["missing_sections"] == {
+        "architecture": ["Design Decisions", "Security", "Scaling"]
+    }
+    # documentation <- 5 kinds (26 sections) + diagram: 6 + 2 + 1 = 9 of 27 -> 0.33 -> 1
+    doc = got["operational.documentation"][0]
+    assert doc.details["ratio"] == round(9 / 27, 4) and doc.level == 1
+    # no compliance document: missing, not a silent 0
+    assert got["operational.compliance"][0].missing
+    assert got["operational.compliance"][0].level is None
+
+
+def test_metrics_against_the_curriculum_targets(rubric, tmp_path):
+    root = portfolio(
+        tmp_path / "p",
+        "ada",
+        measurements=[
+            measurement("api_p95", 160, "ms", "p1"),  # < 200 but not <= 150: meets -> 2
+            measurement("page_load", 1200, "ms", "p1"),  # 1.2 s <= 1.5 s: beats -> 3
+            measurement("cost_reduction", 25, "%", "p1"),  # misses >= 30 -> 1
+            measurement("rto", 3, "h", "p1"),  # 180 min < 240, not <= 180? 240*0.75 = 180 -> 3
+            measurement("rpo", 0, "min", "p4"),  # target 0: exactly 0 -> 3
+            measurement("rto", 20, "min", "p4"),  # misses <= 15 -> 1
+            measurement("uptime", 99.5, "GB", "p1"),  # unit does not convert: a problem
+        ],
+    )
+    pf = Portfolio.load(root)
+    got = by_sub(metrics.collector(rubric)(pf))
+    perf = {e.details["name"]: e.level for e in got["business.performance"]}
+    assert perf == {"api_p95": 2, "page_load": 3}
+    assert got["business.performance"][1].details["value"] == 1.2
+    assert [e.level for e in got["business.cost_optimization"]] == [1]
+    risk = {
+        (e.details["project"], e.details["name"]): e.level for e in got["business.risk_mitigation"]
+    }
+    assert risk == {("p1", "rto"): 3, ("p4", "rto"): 1, ("p4", "rpo"): 3}
+    assert got["business.scalability"][0].missing  # uptime unusable, nothing else measured
+    assert any("'GB' does not convert" in p for p in pf.problems)
+
+
+def test_metrics_name_with_project_prefix(rubric, tmp_path):
+    root = portfolio(tmp_path / "p", "ada")
+    (root / "measurements").mkdir()
+    (root / "measurements" / "p4_rto.json").write_text(
+        '{"name": "p4_rto", "value": 9, "unit": "min", "project": null}'
+    )
+    got = by_sub(metrics.collector(rubric)(Portfolio.load(root)))
+    assert [(e.details["project"], e.level) for e in got["business.risk_mitigation"]] == [
+        ("p4", 3)
+    ]  # 9 <= 15 x 0.75
+
+
+def test_reviewer_yaml_and_csv(rubric, tmp_path):
+    yml = tmp_path / "reviews.yaml"
+    yml.write_text(
+        "schema: cloudlabs.portfolio.reviews/1\nreviews:\n"
+        "  - {learner: ada, sub_criterion: technical.innovation, level: 3,"
+        " comment: zero-RPO design, reviewer: lee}\n"
+    )
+    csv = tmp_path / "reviews.csv"
+    csv.write_text(
+        "learner,sub_criterion,level,comment,reviewer\n"
+        "ada,leadership.knowledge_transfer,2,ran the DR walkthrough,kim\n"
+        "bob,leadership.knowledge_transfer,1,,kim\n"
+    )
+    ada = Portfolio.load(portfolio(tmp_path / "a", "ada"))
+    got = by_sub(reviewer.collector(rubric, yml)(ada))
+    assert got["technical.innovation"][0].level == 3
+    assert got["technical.innovation"][0].details["comment"] == "zero-RPO design"
+    assert got["leadership.stakeholder_engagement"][0].missing
+    got = by_sub(reviewer.collector(rubric, csv)(ada))
+    kt = got["leadership.knowledge_transfer"]
+    assert [(e.level, e.details["reviewer"]) for e in kt] == [(2, "kim")]  # bob's row not ada's
+    bad = tmp_path / "bad.csv"
+    bad.write_text("learner,sub_criterion,level\nada,leadership.charisma,2\n")
+    with pytest.raises(reviewer.ReviewsError, match="row 1: unknown sub-criterion"):
+        reviewer.collector(rubric, bad)
+    bad.write_text("learner,sub_criterion,level\nada,technical.innovation,5\n")
+    with pytest.raises(reviewer.ReviewsError, match="level must be one of"):
+        reviewer.collector(rubric, bad)
+
+
+# a fake AWS key, assembled so this file itself holds none
+FAKE_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+
+
+def test_static_ruff_and_detect_secrets_run_and_checkov_absent_says_so(rubric, tmp_path):
+    clean = "def area(width: float, height: float) -> float:\n    return width * height\n"
+    dirty = f'import os\nimport sys\nKEY = "{FAKE_KEY}"\n'
+    good = Portfolio.load(portfolio(tmp_path / "good", "ada", code={"code/geo.py": clean}))
+    bad = Portfolio.load(
+        portfolio(
+            tmp_path / "bad", "bob", code={"code/app.py": dirty}, documents={"runbook/x.md": "# x"}
+        )
+    )
+    (bad.root / "iac").mkdir()
+    (bad.root / "iac" / "bucket.yaml").write_text("Resources: {}\n")
+    collect = static.collector(rubric)
+    got = by_sub(collect(good))
+    code = got["technical.code_quality"]
+    assert code[0].details["tool"] == "ruff" and code[0].level == 3
+    sec = [e for e in got["operational.security"] if e.details["tool"] == "detect-secrets"]
+    assert sec[0].level == 2 and sec[0].details["secrets"] == []
+    got = by_sub(collect(bad))
+    ruff = got["technical.code_quality"][0]
+    assert ruff.details["findings"] == 2  # two unused imports (F401) in 3 lines
+    assert ruff.details["codes"] == {"F401": 2} and ruff.level == 1
+    sec = [e for e in got["operational.security"] if e.details["tool"] == "detect-secrets"]
+    assert sec[0].level == 0 and sec[0].details["secrets"] == ["code/app.py:3"]
+    # no checkov in an empty search path: missing evidence saying so
+    nothing = tmp_path / "empty-bin"
+    nothing.mkdir()
+    got = by_sub(static.collector(rubric, path=str(nothing))(bad))
+    said = {e.summary for es in got.values() for e in es}
+    assert said == {
+        "ruff: not installed",
+        "detect-secrets: not installed",
+        "checkov: not installed",
+    }
+    assert all(e.missing and e.level is None for es in got.values() for e in es)
