@@ -125,7 +125,7 @@ def test_reviews_cover_each_learner_and_leave_gaps_for_the_weak(cohort):
 def test_measurements_are_recorded_per_project(cohort):
     _, ps = cohort
     names = [(m["project"], m["name"]) for m in ps[-1].measurements()]
-    assert ("p1", "rto_minutes") in names and ("p4", "rto_minutes") in names
+    assert ("p1", "rto") in names and ("p4", "rto") in names
     assert len(names) == len(set(names))
     for m in ps[-1].measurements():
         assert json.dumps(m) and isinstance(m["value"], int | float)
