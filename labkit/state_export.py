@@ -197,6 +197,10 @@ def ec2_instances(c: Any) -> list[dict[str, Any]]:
     return [i for r in res for i in r.get("Instances", [])]
 
 
+def autoscaling_groups(c: Any) -> list[dict[str, Any]]:
+    return _pages(c("autoscaling"), "describe_auto_scaling_groups", "AutoScalingGroups")
+
+
 def rds_instances(c: Any) -> list[dict[str, Any]]:
     return _pages(c("rds"), "describe_db_instances", "DBInstances")
 
@@ -343,6 +347,7 @@ REGIONAL_FAMILIES: dict[str, Callable[[Any], list[dict[str, Any]]]] = {
         ec2_flow_logs,
         ec2_volumes,
         ec2_instances,
+        autoscaling_groups,
         rds_instances,
         rds_clusters,
         cloudtrail_trails,

@@ -23,6 +23,8 @@ COMPLIANCE = "operational.compliance"
 MONITORING = "operational.monitoring"
 RISK = "business.risk_mitigation"
 BEST = "technical.best_practices"
+ARCH = "technical.architecture_quality"
+SCALABILITY = "business.scalability"
 
 
 @dataclass(frozen=True)

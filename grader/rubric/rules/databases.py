@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.rubric.rules.base import BEST, COMPLIANCE, RISK, SECURITY, resources, rule, where
+from grader.rubric.rules.base import ARCH, BEST, COMPLIANCE, RISK, SECURITY, resources, rule, where
 
 
 def _instances(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -35,7 +35,7 @@ def rds_encrypted(state):
     )
 
 
-@rule("rds-multi-az-support", [RISK, BEST], ["rds_instances"])
+@rule("rds-multi-az-support", [RISK, BEST, ARCH], ["rds_instances"])
 def rds_multi_az(state):
     """DB instances run Multi-AZ (a standby in another AZ)."""
     return _flag(_instances(state), "MultiAZ", "Multi-AZ", "single AZ")
@@ -85,7 +85,7 @@ def cluster_deletion_protection(state):
     return _flag(_clusters(state), "DeletionProtection", "protected", "deletion protection off")
 
 
-@rule("rds-cluster-multi-az-enabled", [RISK, BEST], ["rds_clusters"])
+@rule("rds-cluster-multi-az-enabled", [RISK, BEST, ARCH], ["rds_clusters"])
 def cluster_multi_az(state):
     """Aurora clusters span more than one Availability Zone."""
     out = []

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from grader.rubric.rules.base import (
+    ARCH,
     BEST,
     COMPLIANCE,
     MONITORING,
+    RISK,
+    SCALABILITY,
     SECURITY,
     resources,
     rule,
@@ -133,4 +136,35 @@ def alb_waf(state):
         out.append(
             (f"elbv2:lb/{lb['LoadBalancerName']}{where(lb)}", ok, "web ACL" if ok else "no web ACL")
         )
+    return out
+
+
+def _asgs(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"autoscaling:group/{g['AutoScalingGroupName']}{where(g)}", g)
+        for g in resources(state, "autoscaling_groups")
+    ]
+
+
+@rule("autoscaling-multiple-az", [SCALABILITY, RISK, ARCH], ["autoscaling_groups"])
+def asg_multiple_az(state):
+    """Auto Scaling groups span at least two Availability Zones."""
+    out = []
+    for res, g in _asgs(state):
+        zones = sorted(set(g.get("AvailabilityZones") or []))
+        out.append((res, len(zones) >= 2, f"AZs: {', '.join(zones) or 'none'}"))
+    return out
+
+
+@rule("autoscaling-group-elb-healthcheck-required", [SCALABILITY, ARCH], ["autoscaling_groups"])
+def asg_elb_health(state):
+    """Auto Scaling groups behind a load balancer use its health checks (ELB health check type)."""
+    out = []
+    for res, g in _asgs(state):
+        behind = g.get("TargetGroupARNs") or g.get("LoadBalancerNames")
+        if not behind:
+            out.append((res, None, "not behind a load balancer"))
+            continue
+        ok = g.get("HealthCheckType") == "ELB"
+        out.append((res, ok, f"health check type {g.get('HealthCheckType')}"))
     return out

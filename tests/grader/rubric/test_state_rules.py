@@ -60,6 +60,10 @@ def cluster(**kw: Any) -> dict[str, Any]:
     return {"DBClusterIdentifier": "aurora", "region": R, **kw}
 
 
+def asg(**kw: Any) -> dict[str, Any]:
+    return {"AutoScalingGroupName": "web", "region": R, **kw}
+
+
 def trail(**kw: Any) -> dict[str, Any]:
     return {"Name": "org", "region": R, "IsLogging": True, **kw}
 
@@ -182,6 +186,18 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             {"VpcId": "vpc-1", "IsDefault": False},
             ec2_flow_logs=[{"ResourceId": "vpc-2"}],
         ),
+    ),
+    "autoscaling-multiple-az": (
+        state("autoscaling_groups", asg(AvailabilityZones=["us-east-1a", "us-east-1b"])),
+        state("autoscaling_groups", asg(AvailabilityZones=["us-east-1a"])),
+    ),
+    "autoscaling-group-elb-healthcheck-required": (
+        state(
+            "autoscaling_groups",
+            asg(TargetGroupARNs=["arn:tg"], HealthCheckType="ELB"),
+            asg(AutoScalingGroupName="batch", HealthCheckType="EC2"),
+        ),
+        state("autoscaling_groups", asg(TargetGroupARNs=["arn:tg"], HealthCheckType="EC2")),
     ),
     "ec2-instance-no-public-ip": (
         state("ec2_instances", {"InstanceId": "i-1", "PrivateIpAddress": "10.0.0.5"}),
