@@ -14,6 +14,7 @@ from typing import Any
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 AZS = ("us-east-1a", "us-east-1b", "us-east-1c")
+LB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/web/50dc6c495c0c9188"
 KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:ops-alerts"
 
@@ -69,7 +70,7 @@ def account_state(learner: str, posture: int) -> dict[str, Any]:
         "logs_groups": [
             {
                 "logGroupName": "/app/web",
-                "retentionInDays": 90 if on(2) else None,
+                "retentionInDays": 400 if on(3) else (90 if on(2) else 3),
                 **({"kmsKeyId": KMS_KEY} if on(4) else {}),
             }
         ],
@@ -95,8 +96,7 @@ def account_state(learner: str, posture: int) -> dict[str, Any]:
         ],
         "elbv2_load_balancers": [
             {
-                "LoadBalancerArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:"
-                "loadbalancer/app/web/50dc6c495c0c9188",
+                "LoadBalancerArn": LB_ARN,
                 "LoadBalancerName": "web",
                 "Scheme": "internet-facing",
                 "Type": "application",
@@ -104,9 +104,17 @@ def account_state(learner: str, posture: int) -> dict[str, Any]:
             }
         ],
         "elbv2_listeners": [_listener(on)],
-        "wafv2_web_acls": (
-            [{"Name": "web-acl", "ResourceArns": ["arn:...:loadbalancer/app/web"]}] if on(4) else []
-        ),
+        "autoscaling_groups": [
+            {
+                "AutoScalingGroupName": "web",
+                "MinSize": 2 if on(2) else 1,
+                "MaxSize": 12 if on(2) else 1,
+                "AvailabilityZones": list(AZS[: 1 + min(posture, 2)]),
+                "TargetGroupARNs": [LB_ARN.replace(":loadbalancer/app/", ":targetgroup/")],
+                "HealthCheckType": "ELB" if on(3) else "EC2",
+            }
+        ],
+        "wafv2_web_acls": ([{"Name": "web-acl", "ResourceArns": [LB_ARN]}] if on(4) else []),
         "sns_topics": [{"TopicArn": TOPIC, **({"KmsMasterKeyId": KMS_KEY} if on(3) else {})}],
         "sqs_queues": [
             {
@@ -122,7 +130,21 @@ def account_state(learner: str, posture: int) -> dict[str, Any]:
             }
         ],
         "backup_plans": (
-            [{"BackupPlanId": "bp-01", "BackupPlanName": "daily", "BackupPlan": {"Rules": []}}]
+            [
+                {
+                    "BackupPlanId": "bp-01",
+                    "BackupPlanName": "daily",
+                    "BackupPlan": {
+                        "Rules": [
+                            {
+                                "RuleName": "daily",
+                                "ScheduleExpression": "cron(0 5 ? * * *)",
+                                "Lifecycle": {"DeleteAfterDays": 35 if on(3) else 7},
+                            }
+                        ]
+                    },
+                }
+            ]
             if on(2)
             else []
         ),
@@ -206,8 +228,11 @@ def _bucket(name: str, on, index: int) -> dict[str, Any]:
         "logging": {"TargetBucket": name.rsplit("-", 1)[0] + "-logs", "TargetPrefix": "s3/"}
         if on(3)
         else None,
-        "replication": {"Role": "arn:aws:iam::123456789012:role/replication", "Rules": []}
-        if on(4) and index < 2
+        "replication": {
+            "Role": f"arn:aws:iam::{ACCOUNT}:role/replication",
+            "Rules": [{"ID": "dr", "Status": "Enabled", "Destination": {"Bucket": f"{name}-dr"}}],
+        }
+        if on(4)
         else None,
     }
 

@@ -136,3 +136,21 @@ def test_grader_portfolios_command(tmp_path, capsys):
     printed = capsys.readouterr().out.split()
     assert printed == [str(tmp_path / s.learner_id) for s in SAMPLES]
     assert (tmp_path / REVIEWS).is_file()
+
+
+def test_state_rules_find_fewer_violations_as_the_posture_rises(cohort):
+    from grader.rubric import rules
+
+    _, ps = cohort
+    failing = []
+    for p in ps:
+        results = rules.run(p.state())
+        failing.append(
+            sorted({n for n, rs in results.items() for r in rs if r.status == "NON_COMPLIANT"})
+        )
+    counts = [len(f) for f in failing]
+    assert counts == sorted(set(counts), reverse=True)  # strictly fewer failing rules each step
+    assert counts[0] >= 25 and failing[-1] == []
+    assert {"s3-bucket-versioning-enabled", "rds-storage-encrypted", "cloudtrail-enabled"} <= set(
+        failing[0]
+    )
