@@ -5,6 +5,7 @@ grader lint                         validate every lab source
 grader selftest [LAB ...]           solution full marks, student version 0, per lab
 grader report SCORES_DIR --out DIR  portfolio score documents -> HTML reports, cohort CSV
 grader portfolios --out DIR         write the sample cohort of synthetic portfolios
+grader score / grader override      portfolio rubric scores, reviewer overrides (grader.rubric)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 from grader.paths import Checkout
+from grader.rubric import cli_args as rubric_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, required=True, help="folder for the reports")
     pf = sub.add_parser("portfolios", help="write the sample cohort of synthetic portfolios")
     pf.add_argument("--out", type=Path, required=True, help="folder for the portfolios")
+    rubric_cli.add_parsers(sub)
     return parser
 
 
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             "cohort": _cohort,
             "report": _report,
             "portfolios": _portfolios,
+            "score": lambda args, _: _rubric_command().score(args),
+            "override": lambda args, _: _rubric_command().override(args),
         }
         return handlers[args.command](args, checkout)
     except (FileNotFoundError, KeyError) as e:
@@ -252,6 +257,12 @@ def _report(args, checkout: Checkout | None) -> int:
     written = write_cohort(docs, args.out)
     print(f"wrote {len(written)} learner report(s), cohort.csv and index.html in {args.out}")
     return 0
+
+
+def _rubric_command():
+    from grader.rubric import commands
+
+    return commands
 
 
 def _portfolios(args, checkout: Checkout | None) -> int:
