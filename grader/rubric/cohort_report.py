@@ -26,6 +26,8 @@ from grader.rubric.report import (
     write_report,
 )
 
+HEATMAP_ROWS = 40  # above this many learners the heatmap shows groups of consecutive ranks
+
 
 def criterion_ids(docs: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
     """(id, name) of every criterion, in first-seen order across the documents."""
@@ -73,13 +75,10 @@ def summary_html(docs: Sequence[dict[str, Any]], title: str = "Portfolio review:
     docs = ranked([check_document(d) for d in docs])
     crits = criterion_ids(docs)
     names = [str(d["learner"].get("name") or d["learner"]["id"]) for d in docs]
-    grid = []
-    for doc in docs:
-        by_id = {str(c["id"]): c for c in doc["criteria"]}
-        grid.append([criterion_percent(by_id[cid]) if cid in by_id else None for cid, _ in crits])
     totals = [float(d["total"]) for d in docs]
     hist = charts.png_base64(charts.histogram(totals))
-    heat = charts.png_base64(charts.heatmap(names, [n for _, n in crits], grid))
+    labels, grid = heatmap_rows(docs, names, crits)
+    heat = charts.png_base64(charts.heatmap(labels, [n for _, n in crits], grid))
     mean = sum(totals) / len(totals) if totals else 0.0
     head = "".join(f"<th>{esc(n)}</th>" for _, n in crits)
     rows = []
@@ -109,6 +108,14 @@ def summary_html(docs: Sequence[dict[str, Any]], title: str = "Portfolio review:
             f'<img id="histogram" alt="histogram of total scores" '
             f'src="data:image/png;base64,{hist}">',
             "<h2>Criteria across learners (% of each criterion's points)</h2>",
+            *(
+                [
+                    f"<p class='muted'>{len(docs)} learners: one row per group of consecutive "
+                    "ranks, mean percent of the group.</p>"
+                ]
+                if len(docs) > HEATMAP_ROWS
+                else []
+            ),
             f'<img id="heatmap" alt="heatmap of criterion percentages by learner" '
             f'src="data:image/png;base64,{heat}">',
             "<h2>Learners by total</h2>",
@@ -118,6 +125,33 @@ def summary_html(docs: Sequence[dict[str, Any]], title: str = "Portfolio review:
             "</table></body></html>",
         ]
     )
+
+
+def heatmap_rows(
+    docs: Sequence[dict[str, Any]],
+    names: Sequence[str],
+    crits: Sequence[tuple[str, str]],
+    limit: int = HEATMAP_ROWS,
+) -> tuple[list[str], list[list[float | None]]]:
+    """One heatmap row per learner (docs ranked), or, above ``limit`` learners, one row per
+    group of consecutive ranks ("#1-25") holding the group's mean percent per criterion."""
+    grid = []
+    for doc in docs:
+        by_id = {str(c["id"]): c for c in doc["criteria"]}
+        grid.append([criterion_percent(by_id[cid]) if cid in by_id else None for cid, _ in crits])
+    if len(docs) <= limit:
+        return list(names), grid
+    size = -(-len(docs) // limit)
+    labels, rows = [], []
+    for start in range(0, len(docs), size):
+        chunk = grid[start : start + size]
+        labels.append(f"#{start + 1}-{start + len(chunk)}")
+        means = []
+        for j in range(len(crits)):
+            seen = [r[j] for r in chunk if r[j] is not None]
+            means.append(sum(seen) / len(seen) if seen else None)
+        rows.append(means)
+    return labels, rows
 
 
 def write_cohort(docs: Sequence[dict[str, Any]], out_dir: Path) -> dict[str, Path]:

@@ -238,3 +238,16 @@ def test_write_cohort_returns_the_learner_files(tmp_path, cohort):
     written = write_cohort(cohort, tmp_path)
     assert set(written) == {"top", "mid", "low"}
     assert all(p.is_file() and p.parent == tmp_path for p in written.values())
+
+
+def test_heatmap_groups_ranks_in_a_large_cohort():
+    from grader.rubric.cohort_report import criterion_ids, heatmap_rows, ranked
+
+    docs = ranked([score_doc(f"l{i:03d}", f"L{i}", {}, default=i % 4) for i in range(100)])
+    crits = criterion_ids(docs)
+    labels, grid = heatmap_rows(docs, [d["learner"]["id"] for d in docs], crits, limit=40)
+    assert len(labels) == 34 and labels[0] == "#1-3" and labels[-1] == "#100-100"
+    # ranks 1-3 are three level-3 learners (100 %); the last is one of the level-0 ones
+    assert grid[0] == [100.0] * 4 and grid[-1] == [0.0] * 4
+    small_labels, small = heatmap_rows(docs[:5], ["a", "b", "c", "d", "e"], crits, limit=40)
+    assert small_labels == ["a", "b", "c", "d", "e"] and len(small) == 5
