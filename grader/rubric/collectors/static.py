@@ -1,9 +1,10 @@
 """Static-analysis collector: ruff, detect-secrets and checkov, run as subprocesses.
 
-- ruff (``ruff check --isolated --select <static.ruff_select>``) over the portfolio's Python
+- ruff (``ruff check --isolated``, rules ``static.ruff_select`` less ``static.ruff_ignore``)
+  over the portfolio's Python
   -> technical.code_quality: findings per 100 lines mapped with ``static.ruff_per_100_lines``.
-- detect-secrets (``scan --all-files``) over everything but results/, state/ and
-  measurements/ (generated JSON full of digests) -> operational.security: any secret
+- detect-secrets (``scan --all-files``) over everything but results/, state/,
+  measurements/ (generated JSON full of digests) and tool caches -> operational.security: any secret
   proposes Missing (0), none Proficient (2): no committed secret is necessary, not sufficient.
 - checkov (``-d iac``) over CloudFormation, Terraform, Kubernetes and Dockerfiles ->
   technical.code_quality and operational.security: passed / (passed + failed) checks mapped
@@ -35,7 +36,11 @@ from grader.rubric.portfolio import Portfolio
 NAME = "static"
 CODE = "technical.code_quality"
 SECURITY = "operational.security"
-GENERATED = r"^(results|state|measurements)/"
+# generated, not written by the learner: the portfolio's JSON records and tool caches
+GENERATED = (
+    r"^(results|state|measurements)/"
+    r"|(^|/)(\.git|\.ruff_cache|\.pytest_cache|__pycache__|\.ipynb_checkpoints)/"
+)
 TIMEOUT = 300
 
 
@@ -64,7 +69,11 @@ def _absent(sid: str, tool: str, why: str) -> Evidence:
 
 
 def ruff(
-    portfolio: Portfolio, exe: str | None, thresholds: dict, select: list[str]
+    portfolio: Portfolio,
+    exe: str | None,
+    thresholds: dict,
+    select: list[str],
+    ignore: list[str] | tuple[str, ...] = (),
 ) -> list[Evidence]:
     files = portfolio.files(".", "**/*.py")
     if not files:
@@ -81,6 +90,7 @@ def ruff(
             "json",
             "--select",
             ",".join(select),
+            *(["--ignore", ",".join(ignore)] if ignore else []),
             *map(str, files),
         ],
         portfolio.root,
@@ -173,13 +183,14 @@ def collector(rubric: Rubric, path: str | None = None) -> Callable[[Portfolio], 
     """``path``: where to look for the tools (default: PATH and the interpreter's folder)."""
     spec = rubric.settings["static"]
     select = list(spec.get("ruff_select") or ["E", "F", "W", "B"])
+    ignore = list(spec.get("ruff_ignore") or [])
     ruff_levels = spec.get("ruff_per_100_lines") or {3: 0.0, 2: 1.0, 1: 5.0}
     checkov_levels = spec.get("checkov_pass_ratio") or {3: 0.95, 2: 0.8, 1: 0.5}
     exes = {t: find_tool(t, path) for t in ("ruff", "detect-secrets", "checkov")}
 
     def collect(portfolio: Portfolio) -> list[Evidence]:
         return (
-            ruff(portfolio, exes["ruff"], ruff_levels, select)
+            ruff(portfolio, exes["ruff"], ruff_levels, select, ignore)
             + secrets(portfolio, exes["detect-secrets"])
             + checkov(portfolio, exes["checkov"], checkov_levels)
         )

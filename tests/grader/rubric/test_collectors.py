@@ -159,9 +159,20 @@ FAKE_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLE"
 
 
 def test_static_ruff_and_detect_secrets_run_and_checkov_absent_says_so(rubric, tmp_path):
-    clean = "def area(width: float, height: float) -> float:\n    return width * height\n"
+    long_comment = " ".join(["past 88 columns, not a defect"] * 4)
+    clean = (
+        "def area(width: float, height: float) -> float:\n"
+        f"    return width * height  # {long_comment}\n"
+    )
+    cache_tag = "Signature: 8a477f597d28d172789f06886806bc55\n"  # hex: not a secret
     dirty = f'import os\nimport sys\nKEY = "{FAKE_KEY}"\n'
-    good = Portfolio.load(portfolio(tmp_path / "good", "ada", code={"code/geo.py": clean}))
+    good = Portfolio.load(
+        portfolio(
+            tmp_path / "good",
+            "ada",
+            code={"code/geo.py": clean, ".ruff_cache/CACHEDIR.TAG": cache_tag},
+        )
+    )
     bad = Portfolio.load(
         portfolio(
             tmp_path / "bad", "bob", code={"code/app.py": dirty}, documents={"runbook/x.md": "# x"}
