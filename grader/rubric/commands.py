@@ -5,7 +5,8 @@ grader score PORTFOLIO_DIR ... --rubric rubrics/portfolio.yaml --out DIR
     writes <out>/<learner>.json (score document) and <out>/scores.csv (one row per learner:
     id, name, total, the four criterion percentages, missing count). When <out>/<learner>.json
     already exists, what moved since (e.g. after a rubric version change) is printed and
-    written to <out>/changes.json.
+    written to <out>/changes.jsonl (one line per learner; not *.json, which `grader report`
+    reads as score documents). Learner ids must be safe file names.
 grader override LEARNER SUB_CRITERION LEVEL --reason TEXT --reviewer NAME --audit FILE
              [--rubric FILE]
     appends an override to the audit log (LEVEL 0..3, or "none" to withdraw it).
@@ -17,6 +18,7 @@ import argparse
 import csv
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ from grader.rubric import audit, scoring
 from grader.rubric.collectors import autograde, docs, metrics, reviewer, static
 from grader.rubric.model import Rubric
 from grader.rubric.portfolio import Portfolio
+
+SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
 def collectors(rubric: Rubric, reviews: Path | None, static_analysis: bool) -> list:
@@ -56,6 +60,12 @@ def score(args: argparse.Namespace) -> int:
         run = collectors(rubric, args.reviews, not args.no_static)
         entries = audit.read(args.audit)
         portfolios = [Portfolio.load(p) for p in args.portfolios]
+        for p in portfolios:
+            if not SAFE_ID.fullmatch(p.learner_id):
+                raise ValueError(
+                    f"{p.root}: learner id {p.learner_id!r} is not a safe file name"
+                    " (letters, digits, '.', '_', '-'; not starting with '.')"
+                )
     except (OSError, ValueError) as e:  # RubricError, PortfolioError, ReviewsError, AuditError
         return _fail("score", str(e))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -76,7 +86,8 @@ def score(args: argparse.Namespace) -> int:
         )
     _write_csv(args.out / "scores.csv", rubric, rows)
     if changes:
-        (args.out / "changes.json").write_text(json.dumps(changes, indent=1) + "\n")
+        lines = "".join(json.dumps(c, sort_keys=True) + "\n" for c in changes)
+        (args.out / "changes.jsonl").write_text(lines)
         for c in changes:
             print(
                 f"{c['learner']}: rubric {c['from_version']} -> {c['to_version']}, total "

@@ -163,7 +163,8 @@ def test_score_override_and_rubric_change_end_to_end(cohort, tmp_path):
     assert docs["ada"]["rubric"]["version"] == "2026.12"
     assert docs["ada"]["total"] == 67.83  # performance 20 x 35% x 3/3 = 7 (was 5)
     assert levels(docs["ada"])["operational.security"] == (2, "override")  # still in force
-    changes = {c["learner"]: c for c in json.loads((out / "changes.json").read_text())}
+    lines = (out / "changes.jsonl").read_text().splitlines()
+    changes = {c["learner"]: c for c in map(json.loads, lines)}
     assert changes["ada"]["moved"] == [
         {
             "sub_criterion": "business.performance",
@@ -173,6 +174,9 @@ def test_score_override_and_rubric_change_end_to_end(cohort, tmp_path):
     ]
     assert changes["bob"]["moved"] == [] and changes["bob"]["to_version"] == "2026.12"
     assert len(log.read_text().splitlines()) == 1
+    # the folder is what `grader report` reads (changes.jsonl is not taken for a score)
+    assert main(["report", str(out), "--out", str(tmp_path / "html")]) == 0
+    assert "Ada Lovelace" in (tmp_path / "html" / "ada.html").read_text()
 
 
 def test_override_refuses_bad_input_and_leaves_the_log_alone(tmp_path):
@@ -214,3 +218,19 @@ def test_the_installed_grader_command_scores_and_reports_bad_portfolios(cohort, 
         text=True,
     )
     assert run.returncode == 2 and "no portfolio.yaml" in run.stderr
+    sneaky = portfolio(tmp_path / "sneaky", "../../etc/x")
+    assert (
+        main(
+            [
+                "score",
+                str(sneaky),
+                "--rubric",
+                str(RUBRIC),
+                "--out",
+                str(tmp_path / "o3"),
+                "--no-static",
+            ]
+        )
+        == 2
+    )
+    assert not (tmp_path / "o3").exists()
