@@ -78,7 +78,7 @@ def score(args: argparse.Namespace) -> int:
             moved = scoring.diff(old, doc)
             if moved["moved"] or moved["from_version"] != moved["to_version"]:
                 changes.append(moved)
-        path.write_text(json.dumps(doc, indent=1) + "\n")
+        path.write_text(json.dumps(doc) + "\n")  # no indent: the C encoder, 8x faster
         rows.append(_row(doc))
         print(
             f"{portfolio.learner_id}: {doc['total']:.2f}/100, {len(doc['missing'])} missing",

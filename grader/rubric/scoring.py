@@ -47,6 +47,19 @@ def combine(sub: SubCriterion, evidence: Iterable[Evidence]) -> tuple[int | None
     return level, f"mean of {who} proposals {levels}, rounded half up"
 
 
+def _as_dict(e: Evidence) -> dict[str, Any]:
+    """``Evidence.to_dict()`` without its deep copy of ``details`` (``dataclasses.asdict``
+    took half the time of scoring 1,000 portfolios); the document is serialised right away."""
+    return {
+        "sub_criterion": e.sub_criterion,
+        "collector": e.collector,
+        "summary": e.summary,
+        "level": e.level,
+        "details": e.details,
+        "missing": e.missing,
+    }
+
+
 def score_evidence(
     rubric: Rubric,
     learner: dict[str, str],
@@ -91,7 +104,7 @@ def score_evidence(
                     "points": round(points, 2),
                     "source": source,
                     "rule": rule,
-                    "evidence": [e.to_dict() for e in ev],
+                    "evidence": [_as_dict(e) for e in ev],
                     "override": None
                     if override is None
                     else {
