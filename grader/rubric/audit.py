@@ -81,6 +81,8 @@ def read(path: Path | None) -> list[dict[str, Any]]:
             raise AuditError(f"{path}: line {n} is not JSON") from None
         if not isinstance(entry, dict) or any(k not in entry for k in FIELDS):
             raise AuditError(f"{path}: line {n} lacks one of {', '.join(FIELDS)}")
+        if entry["level"] is not None and entry["level"] not in LEVELS:
+            raise AuditError(f"{path}: line {n}: level {entry['level']!r} is not one of {LEVELS}")
         out.append(entry)
     return out
 

@@ -76,6 +76,11 @@ def score_evidence(
     known = {s.id for s in rubric.sub_criteria()}
     problems = list(problems or [])
     problems += [
+        f"override of {sid} ({o['rubric_version']}) ignored: not in rubric {rubric.version}"
+        for sid, o in overrides.items()
+        if sid not in known
+    ]
+    problems += [
         f"evidence for unknown sub-criterion {sid!r} ignored" for sid in by_sub if sid not in known
     ]
     criteria, missing, total = [], [], 0.0

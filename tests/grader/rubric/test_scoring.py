@@ -175,3 +175,31 @@ def test_a_rubric_version_change_reports_what_moved(rubric):
         },
     ]
     assert moved["total"] == {"old": 42.17, "new": 39.5}
+
+
+def test_an_override_of_a_sub_criterion_the_rubric_dropped_is_reported(rubric):
+    gone = {"technical.vibes": {**OVERRIDE["operational.compliance"], "level": 3}}
+    doc = scoring.score_evidence(rubric, LEARNER, EVIDENCE, {**OVERRIDE, **gone})
+    assert doc["total"] == 42.17
+    assert doc["problems"] == [
+        "override of technical.vibes (2026.11) ignored: not in rubric 2026.11"
+    ]
+
+
+def test_a_hand_edited_audit_log_is_refused_with_the_line(tmp_path):
+    log = tmp_path / "audit.jsonl"
+    good = {
+        "at": "t",
+        "reviewer": "lee",
+        "learner": "ada",
+        "sub_criterion": "operational.security",
+        "level": 2,
+        "reason": "r",
+        "rubric_version": "2026.11",
+    }
+    log.write_text(json.dumps(good) + "\n" + json.dumps({**good, "level": 5}) + "\n")
+    with pytest.raises(audit.AuditError, match="line 2: level 5"):
+        audit.read(log)
+    log.write_text(json.dumps(good) + "\n{not json\n")
+    with pytest.raises(audit.AuditError, match="line 2 is not JSON"):
+        audit.read(log)
