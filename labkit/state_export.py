@@ -82,7 +82,8 @@ def export_state(
         try:
             items = [_plain(i) for i in fn(client)]
         except Exception as e:  # one family failing never aborts the export
-            msg = f"{type(e).__name__}: {e}"
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            msg = f"{type(e).__name__}: {first[:300]}"
             doc["errors"].append({"family": name, "region": region, "error": msg})
             fam.update(status="error", error=msg if not fam["error"] else fam["error"])
             return

@@ -247,12 +247,24 @@ def elbv2_listeners(c: Any) -> list[dict[str, Any]]:
 
 
 def wafv2_web_acls(c: Any) -> list[dict[str, Any]]:
+    """Regional web ACLs with ``ResourceArns``: the region's load balancers each is associated
+    with, found with GetWebACLForResource per load balancer (moto 5.2.5 answers
+    ListResourcesForWebACL with a 500; check on a moto upgrade)."""
     waf = c("wafv2")
-    out = []
-    for acl in waf.list_web_acls(Scope="REGIONAL").get("WebACLs", []):
-        arns = waf.list_resources_for_web_acl(WebACLArn=acl["ARN"]).get("ResourceArns", [])
-        out.append({**acl, "ResourceArns": arns})
-    return out
+    acls = {
+        a["ARN"]: {**a, "ResourceArns": []} for a in waf.list_web_acls(Scope="REGIONAL")["WebACLs"]
+    }
+    if acls:
+        for lb in _pages(c("elbv2"), "describe_load_balancers", "LoadBalancers"):
+            found = _opt(
+                waf.get_web_acl_for_resource,
+                {"ResourceArn": lb["LoadBalancerArn"]},
+                "WAFNonexistentItemException",
+            )
+            arn = ((found or {}).get("WebACL") or {}).get("ARN")
+            if arn in acls:
+                acls[arn]["ResourceArns"].append(lb["LoadBalancerArn"])
+    return list(acls.values())
 
 
 def sns_topics(c: Any) -> list[dict[str, Any]]:

@@ -73,6 +73,31 @@ def built(emu):
             }
         ],
     )
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, z in ((1, "a"), (2, "b"))
+    ]
+    elb = client(emu, "elbv2")
+    lbs = [
+        elb.create_load_balancer(Name=f"{n}-{tag}", Subnets=subnets)["LoadBalancers"][0][
+            "LoadBalancerArn"
+        ]
+        for n in ("guarded", "bare")
+    ]
+    waf = client(emu, "wafv2")
+    acl = waf.create_web_acl(
+        Name=f"acl-{tag}",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={
+            "SampledRequestsEnabled": False,
+            "CloudWatchMetricsEnabled": False,
+            "MetricName": "m",
+        },
+    )["Summary"]["ARN"]
+    waf.associate_web_acl(WebACLArn=acl, ResourceArn=lbs[0])
     west = client(emu, "sqs", "us-west-2")
     west.create_queue(QueueName=f"jobs-{tag}")
     return {
@@ -82,6 +107,8 @@ def built(emu):
         "vpc": vpc,
         "sg": sg["GroupId"],
         "tag": tag,
+        "acl": acl,
+        "lbs": lbs,
     }
 
 
@@ -123,6 +150,14 @@ def test_regional_resources_carry_their_region(doc, built):
     # global families are read once, not per region
     names = [b["name"] for b in doc["resources"]["s3_buckets"]]
     assert names.count(built["bucket"]) == 1
+
+
+def test_web_acls_list_the_load_balancers_they_guard(doc, built):
+    acls = {a["ARN"]: a for a in doc["resources"]["wafv2_web_acls"]}
+    assert acls[built["acl"]]["ResourceArns"] == [built["lbs"][0]]
+    assert acls[built["acl"]]["region"] == REGION
+    west = [a for a in doc["resources"]["wafv2_web_acls"] if a["region"] == "us-west-2"]
+    assert west == []
 
 
 def test_a_failing_family_is_recorded_not_fatal(emu, built):
