@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from grader.rubric.collectors import autograde
 from grader.rubric.evidence import Evidence
 from grader.rubric.portfolio import Portfolio
 from grader.rubric.rules import COMPLIANT, NON_COMPLIANT, RULES, RuleResult, run
@@ -33,10 +34,8 @@ def informed() -> list[str]:
 
 
 def level_for(ratio: float, thresholds: dict[int, float] = THRESHOLDS) -> int:
-    for level in sorted((int(k) for k in thresholds), reverse=True):
-        if ratio >= float(thresholds[level]):
-            return level
-    return 0
+    """Highest level whose threshold the ratio reaches, else 0."""
+    return autograde.level_for(ratio, thresholds)
 
 
 def rule_ratio(results: list[RuleResult]) -> float | None:
