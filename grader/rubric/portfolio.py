@@ -7,6 +7,7 @@
   documents/<kind>/*.md     kinds: assessment-report, runbook, dr-report, architecture,
                             test-report, cost-analysis, go-live-runbook, lessons-learned, ...
   diagrams/*                architecture diagrams (.png, .svg, .drawio, .mmd)
+  figures/*.png             charts drawn by the labs (labkit.portfolio add_figure), shown only
   iac/**                    CloudFormation / Terraform / Kubernetes manifests / Dockerfiles
   code/**                   the learner's code (Python)
   measurements/*.json       {"name", "value", "unit", "target": {"op", "value"} | null,
