@@ -12,7 +12,7 @@ checks, the rule yields a single NOT_APPLICABLE result saying so. Account-level 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE = "COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"
@@ -39,7 +39,13 @@ class RuleResult:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        # not dataclasses.asdict: it deep-copies, and the collector calls this per failure
+        return {
+            "rule": self.rule,
+            "resource": self.resource,
+            "status": self.status,
+            "reason": self.reason,
+        }
 
 
 Check = Callable[[dict[str, Any]], list[tuple[str, bool | None, str]]]
