@@ -200,3 +200,15 @@ def test_cli_writes_the_portfolio_state_file(emu, built, tmp_path: Path):
         timeout=60,
     )
     assert run.returncode == 1 and "no emulator answers" in run.stderr
+
+
+def test_cli_to_stdout_with_regions(emu, built, monkeypatch, capsys):
+    from labkit.cli import main
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emu.endpoint_url)
+    code = main(["export-state", "--out", "-", "--regions", "us-west-2"])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["regions"] == ["us-west-2"]
+    assert {q["region"] for q in doc["resources"]["sqs_queues"]} == {"us-west-2"}
+    assert all(k["region"] == "us-west-2" for k in doc["resources"]["kms_keys"])
