@@ -16,6 +16,7 @@ No moto internals are touched.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -149,9 +150,16 @@ class Portfolio:
         return write_atomic(self.root / "documents" / kind / f"{stem}.md", markdown.encode())
 
     def add_diagram(self, name: str, data_or_path: bytes | str | Path) -> Path:
-        """diagrams/<name>: bytes or text as given, or a copy of the file at a Path. Without a
-        suffix, ``name`` takes the source file's."""
+        """diagrams/<name>: a copy of the file at a Path (or at a one-line string naming an
+        existing file), else the bytes or text as given. Without a suffix, ``name`` takes the
+        source file's."""
         _slug("diagram name", name)
+        if (
+            isinstance(data_or_path, str)
+            and "\n" not in data_or_path
+            and Path(data_or_path).is_file()
+        ):
+            data_or_path = Path(data_or_path)
         if isinstance(data_or_path, Path):
             if not data_or_path.is_file():
                 raise PortfolioWriteError(f"diagram source {data_or_path} is not a file")
@@ -173,8 +181,6 @@ class Portfolio:
             raise PortfolioWriteError(
                 f"figure must be a matplotlib Figure, got {type(figure).__name__}"
             )
-        import io
-
         buf = io.BytesIO()
         figure.savefig(buf, format="png", dpi=dpi)
         return write_atomic(self.root / "figures" / f"{stem}.png", buf.getvalue())

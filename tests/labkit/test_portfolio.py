@@ -75,7 +75,14 @@ def test_figure_is_a_png_and_diagram_copies(tmp_path: Path):
     src.write_text("graph TD; A-->B")
     assert pf.add_diagram("arch", src).name == "arch.mmd"
     pf.add_diagram("net.svg", "<svg/>")
-    assert [p.name for p in Reader.load(tmp_path).files("diagrams")] == ["arch.mmd", "net.svg"]
+    png_src = tmp_path / "src.png"
+    png_src.write_bytes(b"\x89PNG fake")
+    assert pf.add_diagram("copied", str(png_src)).read_bytes() == b"\x89PNG fake"
+    assert [p.name for p in Reader.load(tmp_path).files("diagrams")] == [
+        "arch.mmd",
+        "copied.png",
+        "net.svg",
+    ]
     with pytest.raises(PortfolioWriteError, match="suffixes"):
         pf.add_diagram("notes.txt", "x")
 
