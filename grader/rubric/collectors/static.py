@@ -1,14 +1,14 @@
 """Static-analysis collector: ruff, detect-secrets and checkov, run as subprocesses.
 
 - ruff (``ruff check --isolated``, rules ``static.ruff_select`` less ``static.ruff_ignore``)
-  over the portfolio's Python
-  -> technical.code_quality: findings per 100 lines mapped with ``static.ruff_per_100_lines``.
-- detect-secrets (``scan --all-files``) over everything but results/, state/,
-  measurements/ (generated JSON full of digests) and tool caches -> operational.security: any secret
+  over the portfolio's Python -> technical.code_quality: findings per 100 lines mapped with
+  ``static.ruff_per_100_lines`` (code present is at least Developing).
+- detect-secrets (``scan --all-files``) over everything but results/, state/, measurements/
+  (generated JSON full of digests) and tool caches -> operational.security: any secret
   proposes Missing (0), none Proficient (2): no committed secret is necessary, not sufficient.
-- checkov (``-d iac``) over CloudFormation, Terraform, Kubernetes and Dockerfiles ->
-  technical.code_quality and operational.security: passed / (passed + failed) checks mapped
-  with ``static.checkov_pass_ratio``.
+- checkov (``-d iac --skip-download``: nothing fetched) over CloudFormation, Terraform,
+  Kubernetes and Dockerfiles -> technical.code_quality and operational.security:
+  passed / (passed + failed) checks mapped with ``static.checkov_pass_ratio``.
 
 A tool that is not installed (looked up on PATH and beside the running interpreter) yields a
 missing-evidence record saying "<tool> not installed"; nothing to analyse (no Python, no
@@ -148,17 +148,11 @@ def secrets(portfolio: Portfolio, exe: str | None) -> list[Evidence]:
     ]
 
 
-def checkov(portfolio: Portfolio, exe: str | None, thresholds: dict) -> list[Evidence]:
-    iac = portfolio.root / "iac"
-    if not portfolio.files("iac"):
-        return [_absent(s, "checkov", "no iac/ in the portfolio") for s in (CODE, SECURITY)]
-    if exe is None:
-        return [_absent(s, "checkov", "not installed") for s in (CODE, SECURITY)]
-    doc, err = _run(
-        [exe, "-d", str(iac), "--output", "json", "--quiet", "--compact"], portfolio.root
-    )
-    if err:
-        return [_absent(s, "checkov", err) for s in (CODE, SECURITY)]
+CHECKOV_FRAMEWORKS = ("cloudformation", "terraform", "kubernetes", "dockerfile")
+
+
+def checkov_evidence(doc: Any, thresholds: dict) -> list[Evidence]:
+    """Evidence from checkov's JSON output: one report, or a list of them (one per framework)."""
     reports = doc if isinstance(doc, list) else [doc]
     passed = sum(int(r.get("summary", {}).get("passed", 0)) for r in reports)
     failed_checks = [
@@ -173,10 +167,35 @@ def checkov(portfolio: Portfolio, exe: str | None, thresholds: dict) -> list[Evi
         "tool": "checkov",
         "passed": passed,
         "failed": sorted(set(failed_checks)),
+        "frameworks": [r.get("check_type") for r in reports],
         "ratio": round(ratio, 4),
     }
     level = level_for(ratio, thresholds)
     return [Evidence(s, NAME, summary, level=level, details=details) for s in (CODE, SECURITY)]
+
+
+def checkov(portfolio: Portfolio, exe: str | None, thresholds: dict) -> list[Evidence]:
+    iac = portfolio.root / "iac"
+    if not portfolio.files("iac"):
+        return [_absent(s, "checkov", "no iac/ in the portfolio") for s in (CODE, SECURITY)]
+    if exe is None:
+        return [_absent(s, "checkov", "not installed") for s in (CODE, SECURITY)]
+    argv = [
+        exe,
+        "-d",
+        str(iac),
+        "--output",
+        "json",
+        "--quiet",
+        "--compact",
+        "--skip-download",
+        "--framework",
+        *CHECKOV_FRAMEWORKS,
+    ]
+    doc, err = _run(argv, portfolio.root)
+    if err:
+        return [_absent(s, "checkov", err) for s in (CODE, SECURITY)]
+    return checkov_evidence(doc, thresholds)
 
 
 def collector(rubric: Rubric, path: str | None = None) -> Callable[[Portfolio], list[Evidence]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from grader.rubric.collectors import autograde, docs, metrics, reviewer, static
@@ -203,3 +206,22 @@ def test_static_ruff_and_detect_secrets_run_and_checkov_absent_says_so(rubric, t
         "checkov: not installed",
     }
     assert all(e.missing and e.level is None for es in got.values() for e in es)
+
+
+def test_checkov_output_as_checkov_3_writes_it(rubric):
+    """checkov is not a project dependency (see static.py); its JSON, as checkov 3.3.30 wrote
+    it for a sample portfolio's iac/ (trimmed to the fields read), and its empty-scan form."""
+    doc = json.loads((Path(__file__).parent / "checkov_output.json").read_text())
+    thresholds = rubric.settings["static"]["checkov_pass_ratio"]
+    code, security = static.checkov_evidence(doc, thresholds)
+    assert {code.sub_criterion, security.sub_criterion} == {
+        "technical.code_quality",
+        "operational.security",
+    }
+    # checkov's own summaries: 9 + 80 + 25 passed, 0 + 9 + 0 failed -> 114/123 = 0.927 -> 2
+    assert code.summary == "checkov: 114/123 checks passed" and code.level == 2
+    assert code.details["frameworks"] == ["cloudformation", "kubernetes", "dockerfile"]
+    assert "CKV_K8S_43" in code.details["failed"] and len(code.details["failed"]) == 9
+    empty = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
+    nothing = static.checkov_evidence(empty, thresholds)
+    assert all(e.missing and "no checks applied" in e.summary for e in nothing)
