@@ -104,7 +104,9 @@ import boto3
 def upload(bucket: str, key: str, data: bytes) -> str:
     """Put one object with KMS encryption; returns its version id."""
     s3 = boto3.client("s3")
-    response = s3.put_object(Bucket=bucket, Key=key, Body=data, ServerSideEncryption="aws:kms")
+    response = s3.put_object(
+        Bucket=bucket, Key=key, Body=data, ServerSideEncryption="aws:kms"
+    )
     return response.get("VersionId", "")
 
 
