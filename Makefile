@@ -7,13 +7,14 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_PORT ?= 4567
 DEMO_COURSE ?= .demo/course
+DEMO_RUBRIC ?= .demo/rubric
 LAB_PORT ?= 8888
 # Jupyter refuses to run as root without this flag (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_WORKERS ?= auto
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lab build lint selftest clean
+.PHONY: install demo rubric-demo test lab build lint selftest clean
 
 install: $(STAMP)
 
@@ -40,6 +41,20 @@ demo: $(STAMP)
 		grader autograde $$lab --course $(DEMO_COURSE) --cell-timeout 20 --notebook-timeout 120; \
 		grader export $$lab --course $(DEMO_COURSE) --output $(DEMO_COURSE)/$$lab.csv; \
 	done
+	@$(MAKE) --no-print-directory rubric-demo
+
+# The portfolio rubric on the sample cohort (five synthetic portfolios, weak to exemplary):
+# scored (.demo/rubric/scores), then per-learner HTML reports, cohort CSV and summary
+# (.demo/rubric/reports/index.html). Portfolio paths are absolute: the static collector runs
+# ruff inside the portfolio folder on paths it got relative to the current directory.
+rubric-demo: $(STAMP)
+	@set -e; \
+	echo; echo "== portfolio rubric (sample cohort) =="; \
+	rm -rf $(DEMO_RUBRIC); \
+	grader portfolios --out $(DEMO_RUBRIC)/portfolios > /dev/null; \
+	grader score $(CURDIR)/$(DEMO_RUBRIC)/portfolios/*/ --rubric rubrics/portfolio.yaml \
+		--reviews $(DEMO_RUBRIC)/portfolios/reviews.yaml --out $(DEMO_RUBRIC)/scores; \
+	grader report $(DEMO_RUBRIC)/scores --out $(DEMO_RUBRIC)/reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
