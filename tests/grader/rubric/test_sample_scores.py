@@ -86,3 +86,79 @@ def test_reports_render_for_the_scored_cohort(scored, tmp_path):
     assert "ask for more &lt;detail&gt; &amp; evidence" in wes  # reviewer comment, escaped
     index = (tmp_path / "index.html").read_text()
     assert index.index("eve.html") < index.index("pat.html") < index.index("wes.html")
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """The samples through `grader score --no-static` (state rules included), with one
+    reviewer override for wes, then `grader report`."""
+    from grader.cli import main
+    from grader.rubric import audit
+
+    root = tmp_path_factory.mktemp("full")
+    folders = write_samples(root / "portfolios")
+    log = root / "audit.jsonl"
+    audit.append(
+        log,
+        Rubric.load(RUBRIC),
+        "wes",
+        "leadership.knowledge_transfer",
+        2,
+        "ran the <handover> session & wrote the FAQ",
+        "dana",
+    )
+    argv = [
+        "score",
+        *map(str, folders),
+        "--rubric",
+        str(RUBRIC),
+        "--no-static",
+        "--reviews",
+        str(root / "portfolios" / REVIEWS),
+        "--audit",
+        str(log),
+        "--out",
+        str(root / "scores"),
+    ]
+    assert main(argv) == 0
+    assert main(["report", str(root / "scores"), "--out", str(root / "reports")]) == 0
+    return root
+
+
+def test_full_pipeline_ranking_and_totals(full):
+    import json
+
+    docs = {
+        s.learner_id: json.loads((full / "scores" / f"{s.learner_id}.json").read_text())
+        for s in SAMPLES
+    }
+    totals = [docs[s.learner_id]["total"] for s in SAMPLES]
+    assert totals == sorted(totals) and len(set(totals)) == 5
+    # eve's export passes every rule, so the state rules propose 3 wherever they inform:
+    # every sub-criterion is at level 3.
+    assert docs["eve"]["total"] == pytest.approx(100.0) and docs["eve"]["missing"] == []
+    # wes's export fails nearly every rule (compliance far below 40 %): the state rules
+    # propose 0, which turns monitoring, security, compliance and risk mitigation from
+    # missing into level 0 and leaves the scored levels of test_weak_total as they were
+    # (scalability: mean(1, 0) rounds half up to 1). The override adds knowledge transfer
+    # at 2: 10 x 25 % x 2/3 = 1.67 points. 7.00 + 1.67 = 8.67.
+    wes = docs["wes"]
+    subs = {s["id"]: s for c in wes["criteria"] for s in c["sub_criteria"]}
+    for sid in (
+        "operational.monitoring",
+        "operational.security",
+        "operational.compliance",
+        "business.risk_mitigation",
+    ):
+        assert subs[sid]["level"] == 0, sid
+    assert subs["leadership.knowledge_transfer"]["source"] == "override"
+    assert wes["total"] == pytest.approx(8.67, abs=0.01)
+
+
+def test_full_pipeline_report_shows_the_override_and_missing(full):
+    html = (full / "reports" / "wes.html").read_text()
+    assert "by dana" in html and "ran the &lt;handover&gt; session &amp; wrote the FAQ" in html
+    assert "leadership.continuous_improvement" in html.split('id="missing"')[1][:600]
+    rows = (full / "reports" / "cohort.csv").read_text().splitlines()
+    assert rows[0].startswith("learner_id,learner_name,rubric_version,total")
+    assert [r.split(",")[0] for r in rows[1:]] == ["dee", "eve", "pat", "sam", "wes"]
