@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ from typing import Any
 from grader.rubric import charts
 from grader.rubric.report import (
     CSS,
+    SCHEMA,
+    ScoreDocumentError,
     check_document,
     criterion_percent,
     esc,
     fmt_num,
-    load_document,
     report_filename,
     write_report,
 )
@@ -165,13 +167,22 @@ def write_cohort(docs: Sequence[dict[str, Any]], out_dir: Path) -> dict[str, Pat
 
 
 def load_documents(scores_dir: Path) -> list[dict[str, Any]]:
-    """Every ``*.json`` score document in a folder (an unreadable one raises, naming it)."""
+    """Every score document among the folder's ``*.json`` files. Other JSON that
+    ``grader score`` writes there (``changes.json``: a list) is skipped; a file that is not
+    JSON, or claims the score schema but lacks its parts, raises, naming the file."""
     scores_dir = Path(scores_dir)
     if not scores_dir.is_dir():
         raise FileNotFoundError(f"no folder {scores_dir}")
-    docs = [load_document(p) for p in sorted(scores_dir.glob("*.json"))]
+    docs = []
+    for path in sorted(scores_dir.glob("*.json")):
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError) as e:
+            raise ScoreDocumentError(f"{path}: unreadable ({e})") from None
+        if isinstance(doc, dict) and doc.get("schema") == SCHEMA:
+            docs.append(check_document(doc, str(path)))
     if not docs:
-        raise FileNotFoundError(f"no *.json score documents in {scores_dir}")
+        raise FileNotFoundError(f"no score documents (schema {SCHEMA}) in {scores_dir}")
     return docs
 
 

@@ -9,7 +9,6 @@ inline CSS, no JavaScript; every string from the document is HTML-escaped.
 
 from __future__ import annotations
 
-import json
 import re
 from html import escape
 from pathlib import Path
@@ -57,14 +56,6 @@ def check_document(doc: Any, where: str = "score document") -> dict[str, Any]:
         if not isinstance(c, dict) or not {"id", "points", "weight"} <= c.keys():
             raise ScoreDocumentError(f"{where}: each criterion needs id, weight and points")
     return doc
-
-
-def load_document(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e:
-        raise ScoreDocumentError(f"{path}: unreadable ({e})") from None
-    return check_document(doc, str(path))
 
 
 def criterion_percent(criterion: dict[str, Any]) -> float:

@@ -228,6 +228,15 @@ def test_grader_report_writes_every_report(tmp_path, cohort, capsys):
     ]
     assert "Portfolio review: Tom" in (out / "top.html").read_text()
     assert "wrote 3 learner report(s)" in capsys.readouterr().out
+    (scores / "changes.json").write_text('[{"learner": "top", "moved": []}]')
+    (scores / "scores.csv").write_text("learner_id,total\n")
+    assert main(["report", str(scores), "--out", str(out)]) == 0  # other files skipped
+    assert "wrote 3 learner report(s)" in capsys.readouterr().out
+    bad = dict(cohort[0], criteria=[])
+    (scores / "bad.json").write_text(json.dumps(bad))
+    assert main(["report", str(scores), "--out", str(out)]) == 2
+    assert "bad.json: criteria must be a non-empty list" in capsys.readouterr().err
+    (scores / "bad.json").unlink()
     (scores / "broken.json").write_text("{")
     assert main(["report", str(scores), "--out", str(out)]) == 2
     assert "broken.json: unreadable" in capsys.readouterr().err
