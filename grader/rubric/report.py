@@ -1,8 +1,9 @@
 """Per-learner HTML report from a score document (schema ``cloudlabs.portfolio.score/1``).
 
 One self-contained file: a radar chart of the criteria (matplotlib, embedded as a base64 PNG),
-the criterion and sub-criterion tables (level, level name, points, source, the evidence behind
-each, overrides with reason and reviewer, missing evidence marked as such), reviewer comments,
+the criterion and sub-criterion tables (level, level name and the rubric's descriptor for it,
+points, source and the scoring rule applied, the evidence behind each, overrides with reason
+and reviewer, missing evidence marked as such), reviewer comments,
 the presentation checklist, and any problems reading the portfolio. Plain HTML with a little
 inline CSS, no JavaScript; every string from the document is HTML-escaped.
 """
@@ -171,6 +172,11 @@ def _sub_row(s: dict[str, Any]) -> str:
         level = "MISSING"
     else:
         level = f"{esc(s['level'])} {esc(s.get('level_name') or '')}".strip()
+    if s.get("descriptor"):  # what the rubric says this level means
+        level += f"<br><span class='muted'>{esc(s['descriptor'])}</span>"
+    source = esc(s.get("source") or "")
+    if s.get("rule"):  # how scoring reached the level
+        source += f"<br><span class='muted'>{esc(s['rule'])}</span>"
     override = s.get("override")
     if isinstance(override, dict):
         over = (
@@ -185,7 +191,7 @@ def _sub_row(s: dict[str, Any]) -> str:
         f"<td>{esc(s.get('name') or s.get('id', ''))}<br><span class='muted'>"
         f"{esc(s.get('id', ''))}</span></td><td class='num'>{fmt_num(s.get('weight', 0))}</td>"
         f"<td class='lvl'>{level}</td><td class='num'>{fmt_num(s.get('points', 0))}</td>"
-        f"<td>{esc(s.get('source') or '')}</td><td>{_evidence(s.get('evidence') or [])}</td>"
+        f"<td>{source}</td><td>{_evidence(s.get('evidence') or [])}</td>"
         f"<td>{over}</td></tr>"
     )
 

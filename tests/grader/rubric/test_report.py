@@ -79,6 +79,9 @@ def learner_doc():
             "business.performance": 1,
         },
     )
+    innovation = doc["criteria"][0]["sub_criteria"][2]
+    innovation["descriptor"] = "Original <work> reused"
+    innovation["rule"] = "mean of reviewer proposals [3]"
     sub = doc["criteria"][1]["sub_criteria"][1]  # operational.security
     sub["source"] = "override"
     sub["override"] = {
@@ -132,7 +135,8 @@ def test_report_tables_hold_points_levels_and_missing(learner_doc, learner_html)
     by_id = {cells[0].split()[-1]: (css, cells) for css, cells in rows}
     css, cells = by_id["leadership.knowledge_transfer"]
     assert css == "missing" and cells[2] == "MISSING" and cells[3] == "0"
-    assert by_id["technical.innovation"][1][2] == "3 Exemplary"
+    assert by_id["technical.innovation"][1][2] == "3 Exemplary Original <work> reused"
+    assert by_id["technical.innovation"][1][4] == "evidence mean of reviewer proposals [3]"
     assert by_id["business.performance"][1][2] == "1 Developing"
     css, cells = by_id["operational.security"]
     assert css == "override" and cells[4] == "override"
@@ -153,7 +157,7 @@ def test_report_comments_and_checklist(learner_html):
 
 def test_report_escapes_learner_text(learner_html):
     assert "<script>" not in learner_html and "<every>" not in learner_html
-    assert "<b>least" not in learner_html
+    assert "<b>least" not in learner_html and "<work>" not in learner_html
     assert (
         "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Bobby&quot;" in learner_html
     )
