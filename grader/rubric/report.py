@@ -32,7 +32,7 @@ tr.crit td{background:#f6f6f6;font-weight:600}
 .missing{background:#fde8e8;color:#9b1c1c;font-weight:600}
 .override{background:#fff6dd}.ok{color:#1d7a36;font-weight:600}.no{color:#9b1c1c;font-weight:600}
 .total{font-size:2em;font-weight:700;color:#1f5f99}.muted{color:#666;font-size:.9em}
-ul.ev{margin:0;padding-left:1.1em}.lvl{white-space:nowrap}
+ul.ev{margin:0;padding-left:1.1em}.lvl{min-width:14em}
 .grid{display:flex;gap:2em;align-items:flex-start;flex-wrap:wrap}
 """
 
@@ -169,7 +169,7 @@ def _sub_row(s: dict[str, Any]) -> str:
     missing = s.get("source") == "missing" or s.get("level") is None
     css = "missing" if missing else ("override" if s.get("source") == "override" else "")
     if missing:
-        level = "MISSING"
+        level = "MISSING (no evidence, 0 points)"
     else:
         level = f"{esc(s['level'])} {esc(s.get('level_name') or '')}".strip()
     if s.get("descriptor"):  # what the rubric says this level means

@@ -134,7 +134,7 @@ def test_report_tables_hold_points_levels_and_missing(learner_doc, learner_html)
     assert len(rows) == 16
     by_id = {cells[0].split()[-1]: (css, cells) for css, cells in rows}
     css, cells = by_id["leadership.knowledge_transfer"]
-    assert css == "missing" and cells[2] == "MISSING" and cells[3] == "0"
+    assert css == "missing" and cells[2] == "MISSING (no evidence, 0 points)" and cells[3] == "0"
     assert by_id["technical.innovation"][1][2] == "3 Exemplary Original <work> reused"
     assert by_id["technical.innovation"][1][4] == "evidence mean of reviewer proposals [3]"
     assert by_id["business.performance"][1][2] == "1 Developing"
