@@ -29,9 +29,11 @@ def radar(labels: Sequence[str], percents: Sequence[float], title: str = "") -> 
     ax.fill(angles + angles[:1], values + values[:1], color="#1f5f99", alpha=0.25)
     ax.set_xticks(angles)
     ax.set_xticklabels([_wrap(label) for label in labels], fontsize=8)
+    ax.tick_params(axis="x", pad=10)
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75, 100])
     ax.set_yticklabels(["25", "50", "75", "100"], fontsize=7, color="#666")
+    ax.set_rlabel_position(180 / n)  # between the first two axes, clear of the polygon's corners
     if title:
         ax.set_title(title, fontsize=10, pad=18)
     fig.tight_layout()
