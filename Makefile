@@ -12,11 +12,17 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root without this flag (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_WORKERS ?= auto
-export PATH := $(BIN):$(PATH)
+# checkov (static analysis of a portfolio's IaC) pins boto3/botocore below what moto needs, so
+# it lives in its own environment; grader finds it on PATH.
+TOOLS ?= .tools
+TOOLS_BIN := $(CURDIR)/$(TOOLS)/bin
+TOOLS_STAMP := $(TOOLS)/.installed
+CHECKOV_SPEC ?= checkov>=3.2,<4
+export PATH := $(BIN):$(TOOLS_BIN):$(PATH)
 
 .PHONY: install demo rubric-demo test lab build lint selftest clean
 
-install: $(STAMP)
+install: $(STAMP) $(TOOLS_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +30,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+$(TOOLS_STAMP): Makefile
+	@test -x $(TOOLS_BIN)/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS_BIN)/python -m pip install --quiet '$(CHECKOV_SPEC)'
+	@touch $(TOOLS_STAMP)
+
 # Main job: emulator up, labs built, every lab selftested (table printed), emulator down;
 # then a generated cohort of every lab (solutions, blanks, partial and hostile submissions)
 # autograded in parallel, each worker with its own emulator, and exported as CSV.
-demo: $(STAMP)
+demo: $(STAMP) $(TOOLS_STAMP)
 	@set -e; \
 	labkit up --port $(DEMO_PORT); \
 	trap 'labkit down --port $(DEMO_PORT)' EXIT; \
@@ -44,19 +55,17 @@ demo: $(STAMP)
 	@$(MAKE) --no-print-directory rubric-demo
 
 # The portfolio rubric on the sample cohort (five synthetic portfolios, weak to exemplary):
-# scored (.demo/rubric/scores), then per-learner HTML reports, cohort CSV and summary
-# (.demo/rubric/reports/index.html). Portfolio paths are absolute: the static collector runs
-# ruff inside the portfolio folder on paths it got relative to the current directory.
-rubric-demo: $(STAMP)
+# scored with every collector (checkov from .tools) into .demo/rubric/scores, with per-learner
+# HTML reports, the cohort CSV and summary in .demo/rubric/scores/reports (index.html).
+rubric-demo: $(STAMP) $(TOOLS_STAMP)
 	@set -e; \
 	echo; echo "== portfolio rubric (sample cohort) =="; \
 	rm -rf $(DEMO_RUBRIC); \
 	grader portfolios --out $(DEMO_RUBRIC)/portfolios > /dev/null; \
-	grader score $(CURDIR)/$(DEMO_RUBRIC)/portfolios/*/ --rubric rubrics/portfolio.yaml \
-		--reviews $(DEMO_RUBRIC)/portfolios/reviews.yaml --out $(DEMO_RUBRIC)/scores; \
-	grader report $(DEMO_RUBRIC)/scores --out $(DEMO_RUBRIC)/reports
+	grader score $(DEMO_RUBRIC)/portfolios/*/ --rubric rubrics/portfolio.yaml \
+		--reviews $(DEMO_RUBRIC)/portfolios/reviews.yaml --out $(DEMO_RUBRIC)/scores
 
-test: $(STAMP)
+test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 # JupyterLab on labs/ with the emulator up (stop it afterwards with `labkit down`).
@@ -72,8 +81,8 @@ lint: $(STAMP)
 	grader lint
 	$(BIN)/ruff check labkit grader tests solutions
 
-selftest: $(STAMP)
+selftest: $(STAMP) $(TOOLS_STAMP)
 	grader selftest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache *.egg-info

@@ -194,8 +194,11 @@ class Portfolio:
         project: str | None = None,
         source: str | None = None,
     ) -> Path:
-        """measurements/<name>.json; recording the same name again replaces it."""
+        """measurements/<project>_<name>.json (or <name>.json without a project); recording
+        the same name for the same project again replaces it."""
         _slug("measurement name", name)
+        if project is not None:
+            _slug("project", project)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
             raise PortfolioWriteError(f"measurement value must be a number, got {value!r}")
         doc = {
@@ -208,7 +211,8 @@ class Portfolio:
             "source": source,
             "measured_at": _now(),
         }
-        return write_atomic(self.root / "measurements" / f"{name}.json", _json(doc))
+        stem = f"{project}_{name}" if project else name
+        return write_atomic(self.root / "measurements" / f"{stem}.json", _json(doc))
 
     def add_result(self, results_doc: dict[str, Any]) -> Path:
         """results/<lab>.json from an autograde results document."""

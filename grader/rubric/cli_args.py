@@ -17,6 +17,11 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--reviews", type=Path, help="reviewer levels and comments (YAML or CSV)")
     s.add_argument("--audit", type=Path, help="audit log of overrides (JSON lines)")
     s.add_argument("--no-static", action="store_true", help="skip ruff/detect-secrets/checkov")
+    s.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="skip the HTML reports (OUT/reports: one per learner, cohort.csv, index.html)",
+    )
     o = sub.add_parser("override", help="override a sub-criterion's level (audit-logged)")
     o.add_argument("learner", metavar="LEARNER")
     o.add_argument("sub_criterion", metavar="SUB_CRITERION")

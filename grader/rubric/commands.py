@@ -29,6 +29,7 @@ from grader.rubric.model import Rubric
 from grader.rubric.portfolio import Portfolio
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+REPORTS = "reports"  # OUT/reports: per-learner HTML, cohort.csv, index.html
 
 
 def collectors(rubric: Rubric, reviews: Path | None, static_analysis: bool) -> list:
@@ -69,9 +70,10 @@ def score(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as e:  # RubricError, PortfolioError, ReviewsError, AuditError
         return _fail("score", str(e))
     args.out.mkdir(parents=True, exist_ok=True)
-    rows, changes = [], []
+    rows, changes, docs = [], [], []
     for portfolio in portfolios:
         doc = scoring.score(portfolio, rubric, run, entries)
+        docs.append(doc)
         path = args.out / f"{portfolio.learner_id}.json"
         old = _previous(path)
         if old is not None:
@@ -85,6 +87,11 @@ def score(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     _write_csv(args.out / "scores.csv", rubric, rows)
+    if not getattr(args, "no_reports", False):
+        from grader.rubric.cohort_report import write_cohort
+
+        write_cohort(docs, args.out / REPORTS)
+        print(f"reports: {args.out / REPORTS / 'index.html'}", file=sys.stderr)
     if changes:
         lines = "".join(json.dumps(c, sort_keys=True) + "\n" for c in changes)
         (args.out / "changes.jsonl").write_text(lines)

@@ -52,7 +52,7 @@ class Portfolio:
 
     @classmethod
     def load(cls, path: Path) -> Portfolio:
-        root = Path(path)
+        root = Path(path).resolve()  # tools run inside it get absolute paths
         file = root / MANIFEST
         if not file.is_file():
             raise PortfolioError(f"{root}: no {MANIFEST} (is this a portfolio folder?)")

@@ -279,7 +279,7 @@ def _list(items: list[Any]) -> str:
 
 def fmt_num(value: Any) -> str:
     try:
-        return f"{float(value):.1f}".removesuffix(".0")
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")  # as scores are rounded
     except (TypeError, ValueError):
         return esc(value)
 

@@ -60,6 +60,11 @@ def test_documents_results_measurements_round_trip(tmp_path: Path):
         "p2",
     )
     assert ms["rto"]["target"] == {"op": "<=", "value": 15}
+    # the same name in two projects: two files, neither replaces the other
+    pf.record_measurement("rto", 200, "min", target="< 240", project="p1")
+    pf.record_measurement("rto", 11, "min", target="<= 15", project="p4")
+    names = sorted(p.name for p in (tmp_path / "measurements").iterdir())
+    assert names == ["p1_rto.json", "p2_api_p95.json", "p4_rto.json", "rto.json"]
     assert r.results()["p1_w04"]["score"] == 3.0
     assert r.problems == []
 

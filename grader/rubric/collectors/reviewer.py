@@ -44,7 +44,8 @@ def load(path: Path, rubric: Rubric) -> list[dict[str, Any]]:
         with path.open(newline="") as fh:
             rows = list(csv.DictReader(fh))
     else:
-        doc = yaml.safe_load(path.read_text())
+        # libyaml's loader when present: 5x faster on a cohort's reviews than the pure one
+        doc = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
             raise ReviewsError(f"{path}: expected a mapping with schema: {SCHEMA}")
         rows = doc.get("reviews") or []

@@ -115,6 +115,16 @@ def test_score_override_and_rubric_change_end_to_end(cohort, tmp_path):
         "missing": "5",
     }
     assert rows["bob"]["missing"] == "13"
+    # grader score also wrote the reports: one HTML per learner, the cohort CSV and summary
+    reports = out / "reports"
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "ada.html",
+        "bob.html",
+        "cohort.csv",
+        "index.html",
+    ]
+    page = (reports / "ada.html").read_text()
+    assert "data:image/png;base64," in page and "59.83" in page and "Ada Lovelace" in page
     checklist = {i["item"]: i["present"] for i in ada["presentation_checklist"]}
     assert checklist["Technical questions and troubleshooting scenarios"] is True  # runbook
     assert checklist["Architecture diagrams and design decisions"] is False

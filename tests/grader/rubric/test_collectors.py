@@ -225,3 +225,48 @@ def test_checkov_output_as_checkov_3_writes_it(rubric):
     empty = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
     nothing = static.checkov_evidence(empty, thresholds)
     assert all(e.missing and "no checks applied" in e.summary for e in nothing)
+
+
+BUCKETS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Plain:
+    Type: AWS::S3::Bucket
+  Hardened:
+    Type: AWS::S3::Bucket
+    Properties:
+      VersioningConfiguration: {Status: Enabled}
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault: {SSEAlgorithm: "aws:kms"}
+      PublicAccessBlockConfiguration:
+        BlockPublicAcls: true
+        BlockPublicPolicy: true
+        IgnorePublicAcls: true
+        RestrictPublicBuckets: true
+      LoggingConfiguration: {DestinationBucketName: logs}
+"""
+
+
+def test_checkov_runs_on_the_portfolios_iac(rubric, tmp_path, monkeypatch):
+    """checkov for real (`make install` puts it in .tools/, on make's PATH): the versioning
+    check (CKV_AWS_21) passes on the hardened bucket and fails on the plain one."""
+    assert static.find_tool("checkov"), "checkov is not on PATH: run the tests with `make test`"
+    pf = Portfolio.load(portfolio(tmp_path / "p", "cara", code={"iac/buckets.yaml": BUCKETS}))
+    monkeypatch.chdir(tmp_path)
+    thresholds = rubric.settings["static"]["checkov_pass_ratio"]
+    code, security = static.checkov(pf, static.find_tool("checkov"), thresholds)
+    assert code.details["tool"] == "checkov" and not code.missing
+    assert "CKV_AWS_21" in code.details["failed"]  # versioning, on Plain only
+    assert 0 < code.details["passed"] and code.details["ratio"] < 1
+    assert security.level == code.level == static.level_for(code.details["ratio"], thresholds)
+
+
+def test_a_relative_portfolio_path_is_analysed_like_an_absolute_one(rubric, tmp_path, monkeypatch):
+    dirty = 'import os\nimport sys\nKEY = "' + FAKE_KEY + '"\n'
+    portfolio(tmp_path / "rel", "dan", code={"code/app.py": dirty})
+    monkeypatch.chdir(tmp_path)
+    relative = by_sub(static.collector(rubric)(Portfolio.load(Path("rel"))))
+    absolute = by_sub(static.collector(rubric)(Portfolio.load(tmp_path / "rel")))
+    assert relative == absolute
+    assert relative["technical.code_quality"][0].details["findings"] == 2

@@ -129,7 +129,8 @@ def test_report_tables_hold_points_levels_and_missing(learner_doc, learner_html)
     ]
     # technical: levels 2, 2, 3, 2 of 3 at 10 points each -> 30 of 40
     assert criteria[0][1][1:] == ["40", "30", "75 %"]
-    assert re.search(r'id="total">\s*' + re.escape(f"{learner_doc['total']:.1f}"), learner_html)
+    total = f"{learner_doc['total']:.2f}".rstrip("0").rstrip(".")
+    assert re.search(r'id="total">\s*' + re.escape(total), learner_html)
     rows = [r for r in page.tables["sub-criteria"][1:] if r[0] != "crit"]
     assert len(rows) == 16
     by_id = {cells[0].split()[-1]: (css, cells) for css, cells in rows}
@@ -212,7 +213,7 @@ def test_cohort_summary_ranks_learners_and_embeds_plots(cohort):
     assert png_of(page.images["heatmap"])[:4] == b"\x89PNG"
     ranking = [r[1] for r in page.tables["ranking"][1:]]
     assert [r[2] for r in ranking] == ["top", "mid", "low"]
-    assert [r[3] for r in ranking] == ["73.3", "66.7", "29.2"]
+    assert [r[3] for r in ranking] == ["73.33", "66.67", "29.17"]
     assert "href='top.html'" in html
 
 
