@@ -46,7 +46,8 @@ def test_lab_clients_are_built_once_per_service_and_region(
     fresh_emulator, fixture_checkout, labkit_home, monkeypatch
 ):
     monkeypatch.chdir(fixture_checkout.root)
-    lab = start_lab("p9_w01_buckets")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fresh_emulator.endpoint_url)
+    lab = start_lab("p9_w01_buckets", start_emulator=False)
     s3 = lab.client("s3")
     assert lab.client("s3") is s3
     assert lab.client("s3", region="eu-west-1") is not s3
