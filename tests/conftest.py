@@ -61,3 +61,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def emulator_client(url: str, service: str, region: str = "us-east-1"):
+    """A plain boto3 client on the emulator at ``url``, with the dummy credentials."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )

@@ -12,7 +12,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from grader.autograde.job import GradeJob, WorkerResult
-from grader.autograde.worker import die_with_parent, grade_submission, start_worker
+from grader.autograde.worker import grade_submission, start_worker
+from labkit.emulator.process import die_with_parent
 
 
 def _init_worker() -> None:

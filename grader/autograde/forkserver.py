@@ -181,9 +181,9 @@ def serve(requests, replies) -> None:
 
 
 def main() -> None:
-    import ctypes
+    from labkit.emulator.process import die_with_parent
 
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the worker
+    die_with_parent()  # and with it, every kernel it forked (their supervisors watch it)
     # Replies go to the original stdout; anything else printed goes to stderr.
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)

@@ -7,10 +7,8 @@ another's grade. The kernel runs in a scratch folder holding only the submission
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import signal
 import socket
 import tempfile
 import time
@@ -32,14 +30,6 @@ _fork_server: ForkServer | None = None
 NOT_EXECUTED = "NotExecuted"
 STATE_CHECK_FAILED = "StateCheckFailed"
 DISAGREEMENT = "state_check_disagreement"
-
-
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """Ask Linux to signal this process when its parent dies (no orphans after SIGKILL)."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def worker_emulator() -> EmulatorProcess:
@@ -122,6 +112,7 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
         t = time.monotonic()
         lab = prepare_lab(job.lab, workdir, endpoint_url, scratch / "labkit-home")
         result.timings["state_check_seconds"] = time.monotonic() - t
+    services = lab.manifest.services if lab else _services(workdir)
     execute_seconds = 0.0
     for name in job.notebooks:
         path = workdir / f"{name}.ipynb"
@@ -150,7 +141,7 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
             wrap=wrap,
             kill_uid=uid,
             fork_server=worker_fork_server() if job.limits.fork_kernels else None,
-            warm=_services(workdir),
+            warm=services,
         )
         execute_seconds += report.seconds
         result.worker["kernel"] = report.launched_by

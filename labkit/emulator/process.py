@@ -124,13 +124,19 @@ class EmulatorProcess:
         self.stop()
 
 
-def _parent_death_signal() -> None:  # runs in the child between fork and exec
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent (the thread that forked it)
+    dies, even by SIGKILL: no orphans. A no-op where prctl is missing."""
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None).prctl(1, sig)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _parent_death_signal() -> None:  # runs in the child between fork and exec
+    die_with_parent(signal.SIGTERM)  # the emulator shuts down cleanly on SIGTERM
 
 
 def _pid_file(settings: Settings) -> Path:

@@ -3,9 +3,8 @@ deletes is missing when the checks run; one session and client cache per emulato
 
 from __future__ import annotations
 
-import boto3
-
 from grader.autograde.state_checks import prepare_lab, run_state_checks
+from tests.conftest import emulator_client
 from tests.grader.autograde_support import LAB, MANIFEST
 
 CHECKS = """
@@ -29,10 +28,7 @@ def test_a_seeded_resource_deleted_after_seeding_fails_its_check(fresh_emulator,
     assert (kept["broken"].passed, kept["broken"].message) == (False, "RuntimeError: broken check")
 
     # what the learner's code would do in the kernel, through its own client
-    s3 = boto3.client(
-        "s3", endpoint_url=url, region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test",
-    )  # fmt: skip
+    s3 = emulator_client(url, "s3")
     s3.delete_bucket(Bucket="fixture-logs")
     gone = {c.grade_id: c for c in run_state_checks(CHECKS, lab)}
     assert not gone["kept"].passed and gone["kept"].message == "bucket fixture-logs is gone"

@@ -9,11 +9,11 @@ import sys
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 
 from labkit.emulator.process import EmulatorProcess
 from labkit.state_export import GLOBAL_FAMILIES, REGIONAL_FAMILIES, SCHEMA, export_state
+from tests.conftest import emulator_client
 
 REGION = "us-east-1"
 
@@ -25,13 +25,7 @@ def emu():
 
 
 def client(emu, service: str, region: str = REGION):
-    return boto3.client(
-        service,
-        endpoint_url=emu.endpoint_url,
-        region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return emulator_client(emu.endpoint_url, service, region)
 
 
 @pytest.fixture(scope="module")

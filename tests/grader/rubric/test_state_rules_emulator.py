@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 
-import boto3
 import pytest
 
 from grader.rubric.collectors.state_rules import collect
@@ -16,6 +15,7 @@ from grader.rubric.portfolio import Portfolio as Reader
 from grader.rubric.rules import COMPLIANT, NON_COMPLIANT, RULES, run
 from labkit.emulator.process import EmulatorProcess
 from labkit.portfolio import Portfolio
+from tests.conftest import emulator_client
 
 REGION = "us-east-1"
 ADMIN = {
@@ -31,13 +31,7 @@ def exported(tmp_path_factory):
     with EmulatorProcess.spawn() as emu:
 
         def c(service: str):
-            return boto3.client(
-                service,
-                endpoint_url=emu.endpoint_url,
-                region_name=REGION,
-                aws_access_key_id="test",
-                aws_secret_access_key="test",
-            )
+            return emulator_client(emu.endpoint_url, service, REGION)
 
         s3 = c("s3")
         for name in ("secure-data", "plain-data", "trail-logs"):

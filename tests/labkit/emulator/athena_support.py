@@ -9,20 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
+from tests.conftest import emulator_client
 
 REGION = "us-east-1"
 DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
 def client(url: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return emulator_client(url, service, REGION)
 
 
 def name(prefix: str) -> str:
