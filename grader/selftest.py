@@ -105,9 +105,14 @@ def selftest_lab(
     release = course.generate(manifest.id)
     course.submit(manifest.id, SOLUTION, source_dir)
     course.submit(manifest.id, BLANK, release)
-    kernel_env = {"AWS_ENDPOINT_URL": endpoint_url, "LABKIT_HOME": str(kernel_home)}
     for student in (SOLUTION, BLANK):
         client.reset(endpoint_url)
+        # a home (and portfolio) of its own: the blank run must not find the solution's files
+        kernel_env = {
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "LABKIT_HOME": str(kernel_home / manifest.id / student),
+            "LABKIT_LEARNER_ID": student,
+        }
         with patched_environ(kernel_env):
             graded_dir = course.autograde(manifest.id, student)
         cells = grade_cells(course, manifest.id, student)

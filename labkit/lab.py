@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labkit import guard, sessions
+from labkit import datasets, guard, sessions
 from labkit.catalog import find_lab
 from labkit.emulator import client, process
 from labkit.manifest import LabManifest
+from labkit.portfolio import Portfolio, learner_slug
 from labkit.seeding import run_seed
 from labkit.settings import Settings
 
@@ -31,6 +32,7 @@ class Lab:
     # (service, region) -> client: botocore clients are reusable, and building one costs
     # more CPU than most requests do.
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _portfolio: Portfolio | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
@@ -55,6 +57,20 @@ class Lab:
     @property
     def account_id(self) -> str:
         return ACCOUNT_ID
+
+    def dataset(self, name: str) -> Path:
+        """The folder of a course dataset shipped with labkit (read-only), e.g. ``p1_retail``."""
+        return datasets.path(name)
+
+    @property
+    def portfolio(self) -> Portfolio:
+        """The learner's portfolio (``LABKIT_PORTFOLIO_DIR``, else ``<LABKIT_HOME>/portfolio``),
+        for the learner ``LABKIT_LEARNER_ID`` (else the login name)."""
+        if self._portfolio is None:
+            self._portfolio = Portfolio(
+                self.settings.portfolio_root, learner_slug(self.settings.learner_id)
+            )
+        return self._portfolio
 
     def client(self, service: str, region: str | None = None):
         """A client of ``service`` on the emulator (the same one on every call)."""

@@ -16,6 +16,7 @@ No moto internals are touched.
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import os
@@ -49,6 +50,18 @@ def _slug(what: str, value: str) -> str:
             f"{what} must be 1-128 letters, digits, '.', '_' or '-' (no '/' or '..'), got {value!r}"
         )
     return value
+
+
+def learner_slug(learner_id: str | None) -> str:
+    """A valid learner id from ``learner_id`` (a gradebook student id, a login name): characters
+    outside letters, digits, '.', '_' and '-' become '-'; nothing usable gives ``learner``."""
+    if not learner_id:
+        try:
+            learner_id = getpass.getuser()
+        except (KeyError, OSError):  # a uid without a passwd entry (a grading sandbox)
+            learner_id = ""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", str(learner_id)).strip(".-_")[:128]
+    return slug if _SLUG.match(slug) and ".." not in slug else "learner"
 
 
 def write_atomic(path: Path, data: bytes) -> Path:

@@ -43,6 +43,9 @@ class Settings:
     # Where labkit.portfolio writes the learner's portfolio (LABKIT_PORTFOLIO_DIR); None:
     # <home>/portfolio.
     portfolio_dir: Path | None = None
+    # Whose portfolio labs write (LABKIT_LEARNER_ID; the grader sets the student id); None:
+    # the login name.
+    learner_id: str | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -97,6 +100,7 @@ class Settings:
             portfolio_dir=Path(env["LABKIT_PORTFOLIO_DIR"])
             if env.get("LABKIT_PORTFOLIO_DIR")
             else None,
+            learner_id=env.get("LABKIT_LEARNER_ID") or None,
         )
 
 

@@ -106,7 +106,8 @@ def _grade(job: GradeJob, scratch: Path, endpoint_url: str, result: WorkerResult
         target.write_bytes(data)
     db = scratch / "gradebook.db"
     db.write_bytes(job.gradebook)
-    env = execute.kernel_environment(workdir, endpoint_url)
+    # labkit.portfolio writes under LABKIT_HOME (the scratch folder) as this student
+    env = execute.kernel_environment(workdir, endpoint_url, {"LABKIT_LEARNER_ID": job.student})
     lab = None
     if job.state_checks:
         t = time.monotonic()

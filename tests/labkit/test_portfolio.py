@@ -134,3 +134,48 @@ def test_default_location_from_settings(tmp_path: Path):
     pf = Portfolio.default("carol", settings=s)
     assert pf.root == tmp_path / "pf"
     assert json.dumps(Reader.load(tmp_path / "pf").manifest["learner"]) == '{"id": "carol"}'
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("alice", "alice"), ("Ann Lee <ann@x>", "Ann-Lee-ann-x"), ("../..", "learner"), ("", None)],
+)
+def test_learner_slug_makes_a_valid_id(given, expected):
+    import getpass
+
+    from labkit.portfolio import learner_slug
+
+    slug = learner_slug(given)
+    if expected is None:  # nothing given: the login name, made valid
+        expected = learner_slug(getpass.getuser())
+    assert slug == expected
+    assert "/" not in slug and ".." not in slug
+
+
+def test_lab_portfolio_writes_for_the_configured_learner(tmp_path: Path):
+    from labkit.lab import Lab
+    from labkit.manifest import LabManifest
+
+    settings = Settings.from_env(
+        {"LABKIT_HOME": str(tmp_path / "home"), "LABKIT_LEARNER_ID": "student 7"}
+    )
+    manifest = LabManifest(
+        id="p9_w01_x", project="p9_demo", week=1, title="t", points=1, folder=tmp_path
+    )
+    lab = Lab(manifest=manifest, settings=settings, session=None)
+    assert lab.portfolio is lab.portfolio
+    lab.portfolio.write_document("runbook", "cutover", "# Cutover\n")
+    doc = Reader.load(tmp_path / "home" / "portfolio")
+    assert doc.manifest["learner"]["id"] == "student-7"
+    assert (tmp_path / "home/portfolio/documents/runbook/cutover.md").read_text() == "# Cutover\n"
+
+
+def test_datasets_path_names_the_known_ones():
+    from labkit import datasets
+
+    with pytest.raises(FileNotFoundError, match=r"no dataset named 'nope'.*known"):
+        datasets.path("nope")
+    with pytest.raises(FileNotFoundError):
+        datasets.path("../grader")
+    for name in datasets.available():
+        assert datasets.path(name).is_dir()
