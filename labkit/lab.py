@@ -139,6 +139,8 @@ def start_lab(
     )
     if clients is not None:
         lab._clients = clients
+    if manifest.time_scale is not None:
+        client.configure(settings.endpoint_url, time_scale=manifest.time_scale)
     if seed:
         lab.names.update(run_seed(lab))
     return lab

@@ -25,3 +25,21 @@ def reset(endpoint_url: str, timeout: float = 10.0) -> None:
             r.read()
     except urllib.error.URLError as e:
         raise ConnectionError(f"could not reset the emulator at {endpoint_url}: {e}") from e
+
+
+def configure(endpoint_url: str, timeout: float = 5.0, **settings: object) -> dict:
+    """Change the emulator's settings (``time_scale``) at ``POST /_labkit/config``; returns
+    the settings now in force."""
+    req = urllib.request.Request(
+        f"{endpoint_url}/_labkit/config",
+        data=json.dumps(settings).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        raise ValueError(f"the emulator refused {settings}: {e.read().decode(errors='replace')}")
+    except urllib.error.URLError as e:
+        raise ConnectionError(f"could not configure the emulator at {endpoint_url}: {e}") from e

@@ -154,3 +154,28 @@ def test_labs_dir_setting_finds_labs_anywhere(
     assert settings.labs_dir == fixture_checkout.solutions
     lab = labkit.start_lab(LAB, settings=settings)
     assert lab.path == lab_dir(fixture_checkout)
+
+
+def test_start_lab_applies_the_manifests_time_scale(
+    fresh_emulator, fixture_checkout, labkit_home, monkeypatch
+):
+    from labkit.emulator import client
+    from labkit.manifest import ManifestError
+
+    folder = lab_dir(fixture_checkout)
+    manifest = folder / "lab.yaml"
+    original = manifest.read_text()
+    monkeypatch.chdir(folder)
+    settings = settings_for(fresh_emulator, labkit_home)
+    try:
+        manifest.write_text(original + "time_scale: 0.05\n")
+        labkit.start_lab(LAB, settings=settings)
+        assert client.configure(fresh_emulator.endpoint_url)["time_scale"] == 0.05
+        manifest.write_text(original + "time_scale: 0\n")
+        with pytest.raises(ManifestError, match="time_scale must be a number > 0"):
+            labkit.start_lab(LAB, settings=settings)
+    finally:
+        client.configure(fresh_emulator.endpoint_url, time_scale=1.0)
+    assert client.configure(fresh_emulator.endpoint_url)["time_scale"] == 1.0
+    with pytest.raises(ValueError, match="refused"):
+        client.configure(fresh_emulator.endpoint_url, time_scale=-1)
