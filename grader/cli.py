@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint",
         help="use this running emulator (it is reset before each run) instead of a private one",
     )
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="labs tested at once, each on a private emulator (default: cores; 1 with --endpoint)",
+    )
     a = _lab_in_course(sub.add_parser("autograde", help="grade every submission of a lab"))
     a.add_argument(
         "--workers",
@@ -159,9 +165,19 @@ def _lint(args, checkout: Checkout) -> int:
 
 
 def _selftest(args, checkout: Checkout) -> int:
-    from grader.selftest import format_table, selftest
+    from grader.selftest import format_table, selftest, selftest_parallel
 
-    results = selftest(checkout, args.labs, endpoint_url=args.endpoint, progress=_say)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if args.endpoint:
+        if args.workers and args.workers > 1:
+            print(
+                "grader selftest: --workers needs private emulators; drop --endpoint",
+                file=sys.stderr,
+            )
+            return 2
+        results = selftest(checkout, args.labs, endpoint_url=args.endpoint, progress=_say)
+    else:
+        results = selftest_parallel(checkout, args.labs, workers=max(1, workers), progress=_say)
     print(format_table(results))
     return 0 if results and all(r.ok for r in results) else 1
 

@@ -40,6 +40,7 @@ def configure(endpoint_url: str, timeout: float = 5.0, **settings: object) -> di
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return json.loads(r.read())
     except urllib.error.HTTPError as e:
-        raise ValueError(f"the emulator refused {settings}: {e.read().decode(errors='replace')}")
+        detail = e.read().decode(errors="replace")
+        raise ValueError(f"the emulator refused {settings}: {detail}") from None
     except urllib.error.URLError as e:
         raise ConnectionError(f"could not configure the emulator at {endpoint_url}: {e}") from e

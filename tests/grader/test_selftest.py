@@ -34,3 +34,28 @@ def test_crashing_read_only_cell_is_caught(fixture_checkout, emulator):
     assert "student version: read-only cell setup raised ZeroDivisionError: division by zero" in (
         result.problems
     )
+
+
+def test_parallel_selftest_keeps_lab_order_and_isolates_a_broken_lab(fixture_checkout):
+    """Two labs at once, each on a private emulator: the good one passes, the broken one's
+    problem is reported on it, in the catalogue's order."""
+    import shutil
+
+    from grader.selftest import selftest_parallel
+
+    week = fixture_checkout.solutions / "p9_demo" / "w01"
+    good, broken = week / "p9_w01_buckets", week / "p9_w01_broken"
+    shutil.copytree(good, broken)
+    (broken / "p9_w01_buckets.py").rename(broken / "p9_w01_broken.py")
+    for path in (broken / "lab.yaml", broken / "p9_w01_broken.py"):
+        path.write_text(path.read_text().replace("p9_w01_buckets", "p9_w01_broken"))
+    src = broken / "p9_w01_broken.py"
+    src.write_text(src.read_text().replace('s3 = lab.client("s3")', 's3 = lab.client("s3")\n1 / 0'))
+    said: list[str] = []
+    results = selftest_parallel(fixture_checkout, workers=2, progress=said.append)
+    assert [r.lab for r in results] == ["p9_w01_broken", "p9_w01_buckets"]
+    broken_result, good_result = results
+    assert good_result.ok and good_result.solution_score == 3
+    assert not broken_result.ok
+    assert any("ZeroDivisionError" in p for p in broken_result.problems)
+    assert any("2/2" in line for line in said)
