@@ -42,6 +42,10 @@
 # | 5 | Tiered security groups: load balancer → application → database | VPC | 2 |
 # | 6 | A least-privilege IAM role for the application's ECS tasks | IAM | 2 |
 # | 7 | Application logging and an alarm that pages the on-call team | CloudWatch Logs, CloudWatch, SNS | 2 |
+# | 8 | The deliverables: architecture diagram, network design, security assessment, generated from the account | portfolio | 3 |
+#
+# **Estimated time: 4-5 hours** (tasks 3-5 take the longest; the solution runs in well under a
+# minute, so most of the time is reading, deciding and checking).
 #
 # By the end you should be able to:
 #
@@ -53,6 +57,8 @@
 # - write an IAM role whose trust policy and permissions grant nothing beyond what the workload
 #   needs;
 # - turn application log lines into a metric and an alarm that notifies people.
+# - document a network from what the account really holds (a diagram, a design document and a
+#   security assessment with a remediation plan), so the documents stay true when it changes.
 #
 # ## How this notebook works
 #
@@ -1278,14 +1284,396 @@ topics = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
 expect(names["alerts_topic_arn"] in topics, "the seeded alerts topic is gone")
 ### END HIDDEN TESTS
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "task8_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Task 8 · The week's deliverables: diagram, network design, security assessment (3 points)
+#
+# Week 4's deliverables are not only infrastructure: the architecture review board wants an
+# **AWS architecture diagram**, the **network design documentation** and a **security
+# assessment with a remediation plan**. Written by hand, such documents are out of date the day
+# after; generated from what the account really holds, they are right by construction and can be
+# regenerated after every change. Write them into your **portfolio** (`lab.portfolio`, the folder
+# the project review reads):
+#
+# 1. **The diagram**: a [Mermaid](https://mermaid.js.org/syntax/flowchart.html) flowchart
+#    (`flowchart TB` ...) built from `describe_*` calls, saved with
+#    `lab.portfolio.add_diagram(names["diagram"], text)` (`landing-zone-network.mmd`). It shows
+#    the VPC (id, CIDR), the nine subnets grouped by tier (id, CIDR, AZ), the internet gateway,
+#    the NAT gateway, each tier's route table and the security-group chain ALB → app → database
+#    with the ports each group admits. Write every resource id into its node's label: the ids are
+#    what an engineer searches for in the console.
+# 2. **The network design document**: `lab.portfolio.write_document("architecture",
+#    names["doc_network"], markdown)`, with the headings of the portfolio's `architecture` kind:
+#    **Overview**, **Components**, **Design Decisions**, **Security**, **Scaling**. It states the
+#    real VPC id and CIDR, every subnet's id and CIDR (a table per tier and AZ is easiest to
+#    read), the internet and NAT gateway ids, the route table ids and what each routes where, and
+#    the security group ids. Under Design Decisions say why (three AZs, one NAT gateway, a data
+#    tier without a route out); under Scaling, how the plan grows (the free /24s of each tier).
+# 3. **The security assessment**: `lab.portfolio.write_document("compliance",
+#    names["doc_security"], markdown)` with the `compliance` kind's headings **Framework**,
+#    **Controls**, **Evidence**, **Gaps**. Pick the framework you assess against (the AWS
+#    Well-Architected Security Pillar, the CIS AWS Foundations Benchmark), list the controls the
+#    landing zone implements, give the evidence for each from the account (the SCP's id, the
+#    security group ids and their rules, the app role's ARN, the log group's retention, the
+#    alarm's name), and under Gaps the remediation plan: what is still missing (CloudTrail is
+#    protected by the SCP but not created yet, no VPC flow logs, a single NAT gateway, no
+#    GuardDuty, ...), with a priority and the week you plan to fix it in.
+#
+# Read every value from the emulator (`lz_vpc()`, `lz_subnets()`, `route_table_for()`,
+# `security_group()`, `describe_nat_gateways`, ...), never from a copy of this text: the checks
+# compare the documents with the account, id by id, and an id from another run (or a placeholder
+# like `vpc-xxxxxxxx`) fails. Re-running the cell rewrites the files.
+#
+# Useful calls: `lab.portfolio.add_diagram(name, text)`, `lab.portfolio.write_document(kind,
+# name, markdown)`, `lab.portfolio.path("documents", kind, f"{name}.md")` (where a document
+# lands); a Mermaid node is `id["label"]`, a group `subgraph id["label"] ... end`, an edge
+# `a -->|443| b`.
+
+# %% nbgrader={"grade": false, "grade_id": "docs_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+vpc = lz_vpc()
+vpc_id = vpc["VpcId"]
+TIER_ORDER = ("public", "private", "data")
+by_tier = {
+    tier: sorted(group, key=lambda s: s["AvailabilityZone"])
+    for tier, group in lz_subnets(vpc_id).items()
+    if tier in TIER_ORDER
+}
+igw = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
+    "InternetGateways"
+][0]
+nat = next(
+    n
+    for n in ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+        "NatGateways"
+    ]
+    if n["State"] != "deleted"
+)
+nat_ip = nat["NatGatewayAddresses"][0].get("PublicIp", "")
+tier_tables = {tier: route_table_for(vpc_id, by_tier[tier][0]["SubnetId"]) for tier in TIER_ORDER}
+groups = {key: security_group(vpc_id, names[key]) for key in ("sg_alb", "sg_app", "sg_db")}
+group_names = {g["GroupId"]: g["GroupName"] for g in groups.values()}
+scp_id = next(
+    p["Id"]
+    for p in org.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+    if p["Name"] == names["scp"]
+)
+role_arn = iam.get_role(RoleName=names["app_role"])["Role"]["Arn"]
+log_group = next(
+    g
+    for g in logs.describe_log_groups(logGroupNamePrefix=names["log_group"])["logGroups"]
+    if g["logGroupName"] == names["log_group"]
+)
+alarm_arn = cloudwatch.describe_alarms(AlarmNames=[names["alarm"]])["MetricAlarms"][0]["AlarmArn"]
+
+
+def node(resource_id: str) -> str:
+    return resource_id.replace("-", "_")
+
+
+def route_summary(table: dict) -> str:
+    out = []
+    for r in table["Routes"]:
+        target = r.get("GatewayId") or r.get("NatGatewayId") or "?"
+        out.append(f"{r.get('DestinationCidrBlock')} → {target}")
+    return ", ".join(out)
+
+
+def rules(group: dict) -> list[tuple[int, str]]:
+    """(port, source) of each ingress rule: a CIDR or the name of the source group."""
+    found = []
+    for p in group["IpPermissions"]:
+        for r in p.get("IpRanges", []):
+            found.append((p["FromPort"], r["CidrIp"]))
+        for pair in p.get("UserIdGroupPairs", []):
+            found.append((p["FromPort"], group_names.get(pair["GroupId"], pair["GroupId"])))
+    return sorted(found)
+
+
+# 1. the diagram, from the state just read
+mmd = ["flowchart TB", '    internet(("Internet"))']
+mmd.append(f'    {node(igw["InternetGatewayId"])}["{names["igw"]}<br/>{igw["InternetGatewayId"]}"]')
+mmd.append(f'    subgraph {node(vpc_id)}["{names["vpc"]} {vpc_id} {vpc["CidrBlock"]}"]')
+for tier in TIER_ORDER:
+    table = tier_tables[tier]
+    mmd.append(
+        f'        subgraph tier_{tier}["{tier} tier · {tag(table, "Name")} '
+        f'{table["RouteTableId"]}"]'
+    )
+    for s in by_tier[tier]:
+        mmd.append(
+            f'            {node(s["SubnetId"])}["{tag(s, "Name")} {s["SubnetId"]}<br/>'
+            f'{s["CidrBlock"]} {s["AvailabilityZone"]}"]'
+        )
+    mmd.append("        end")
+mmd.append(f'    {node(nat["NatGatewayId"])}["{names["nat"]}<br/>{nat["NatGatewayId"]} {nat_ip}"]')
+mmd.append("    end")
+mmd.append(f"    internet <-->|0.0.0.0/0| {node(igw['InternetGatewayId'])}")
+mmd.append(f"    {node(igw['InternetGatewayId'])} --> tier_public")
+mmd.append(f"    tier_private -->|0.0.0.0/0| {node(nat['NatGatewayId'])}")
+mmd.append(f"    {node(nat['NatGatewayId'])} -.- {node(nat['SubnetId'])}")
+mmd.append(f"    {node(nat['NatGatewayId'])} --> {node(igw['InternetGatewayId'])}")
+mmd.append('    subgraph sg_chain["security group chain"]')
+for key in ("sg_alb", "sg_app", "sg_db"):
+    g = groups[key]
+    ports = ", ".join(f"TCP {port}" for port in sorted({p for p, _ in rules(g)}))
+    mmd.append(f'        {node(g["GroupId"])}["{g["GroupName"]}<br/>{g["GroupId"]}<br/>{ports}"]')
+mmd.append("    end")
+for key in ("sg_alb", "sg_app", "sg_db"):
+    g = groups[key]
+    for port, source in rules(g):
+        src = next((x for x in groups.values() if x["GroupName"] == source), None)
+        start = node(src["GroupId"]) if src else "internet"
+        mmd.append(f"    {start} -->|{port}| {node(g['GroupId'])}")
+diagram_text = "\n".join(mmd) + "\n"
+lab.portfolio.add_diagram(names["diagram"], diagram_text)
+
+# 2. the network design document
+subnet_rows = "\n".join(
+    f"| {tier} | {s['AvailabilityZone']} | {tag(s, 'Name')} | `{s['SubnetId']}` | "
+    f"{s['CidrBlock']} | `{tier_tables[tier]['RouteTableId']}` |"
+    for tier in TIER_ORDER
+    for s in by_tier[tier]
+)
+table_rows = "\n".join(
+    f"| {tier} | {tag(tier_tables[tier], 'Name')} | `{tier_tables[tier]['RouteTableId']}` | "
+    f"{route_summary(tier_tables[tier])} |"
+    for tier in TIER_ORDER
+)
+group_rows = "\n".join(
+    f"| {g['GroupName']} | `{g['GroupId']}` | "
+    + "; ".join(f"TCP {port} from {source}" for port, source in rules(g))
+    + " |"
+    for g in groups.values()
+)
+architecture = f"""# Landing zone network design ({names["vpc"]})
+
+## Overview
+The production workloads account runs the migrated shop in one VPC, `{vpc_id}`
+({vpc["CidrBlock"]}, {REGION}), with DNS support and hostnames on. Three tiers of subnets
+(public, private, data) span three Availability Zones ({", ".join(AZS)}). Generated from the
+emulator's state; the diagram is `diagrams/{names["diagram"]}`.
+
+## Components
+| tier | AZ | name | subnet | CIDR | route table |
+|---|---|---|---|---|---|
+{subnet_rows}
+
+| tier | route table | id | routes |
+|---|---|---|---|
+{table_rows}
+
+- Internet gateway `{igw["InternetGatewayId"]}` ({names["igw"]}), attached to `{vpc_id}`.
+- NAT gateway `{nat["NatGatewayId"]}` ({names["nat"]}) in public subnet `{nat["SubnetId"]}`,
+  Elastic IP {nat_ip}.
+
+## Design Decisions
+- Three AZs: losing one AZ loses a third of the capacity, not the shop.
+- One NAT gateway (`{nat["NatGatewayId"]}`) to start: about 32 USD a month plus data; its AZ is
+  a single point of failure for outbound traffic of the private tier (see Scaling).
+- The data tier's route table `{tier_tables["data"]["RouteTableId"]}` has only the local route:
+  the database has no path to or from the internet even if a security group is wrong.
+- The VPC's main route table keeps only the local route: a new subnet is private by default.
+
+## Security
+| group | id | ingress |
+|---|---|---|
+{group_rows}
+
+Each tier admits only the tier in front of it; nothing admits SSH.
+
+## Scaling
+Each tier uses three /24s of a /16: 10.0.3-9.x, 10.0.13-19.x and 10.0.23-29.x stay free for
+more AZs or larger subnets, and the rest of {vpc["CidrBlock"]} for new tiers. Before Black
+Friday: one NAT gateway per AZ with a private route table each, and VPC endpoints for S3 so image
+traffic does not pay NAT processing.
+"""
+lab.portfolio.write_document("architecture", names["doc_network"], architecture)
+
+# 3. the security assessment and remediation plan
+security = f"""# Landing zone security assessment
+
+## Framework
+AWS Well-Architected Framework, Security Pillar (SEC 1-SEC 11), cross-checked against the CIS
+AWS Foundations Benchmark v3.0 where it has a matching control.
+
+## Controls
+| control | implementation |
+|---|---|
+| SEC 1 separate workloads by account | OUs {names["ou_security"]} and {names["ou_workloads"]}; accounts {names["account_security"]}, {names["account_log_archive"]}, {names["account_workloads"]} |
+| SEC 1 guardrails | SCP {names["scp"]} on the root: deny leaving the organization and stopping CloudTrail |
+| SEC 3 least privilege | task role {names["app_role"]}: S3 object read/write on one bucket, log writes on one group |
+| SEC 4 detection | log group {names["log_group"]}, metric filter {names["metric_filter"]}, alarm {names["alarm"]} |
+| SEC 5 network layers | tiers with their own route tables; security groups chained ALB → app → DB |
+
+## Evidence
+- SCP `{scp_id}` ({names["scp"]}) attached to the organization root.
+- Security groups: {"; ".join(f"`{g['GroupId']}` {g['GroupName']} (" + ", ".join(f"TCP {p} from {s}" for p, s in rules(g)) + ")" for g in groups.values())}.
+- Data route table `{tier_tables["data"]["RouteTableId"]}`: {route_summary(tier_tables["data"])}.
+- App role `{role_arn}`.
+- Log group `{names["log_group"]}`, retention {log_group.get("retentionInDays")} days.
+- Alarm `{alarm_arn}` notifying `{names["alerts_topic_arn"]}`.
+
+## Gaps
+| gap | risk | remediation | priority | when |
+|---|---|---|---|---|
+| No CloudTrail trail yet (the SCP only protects it) | no audit trail | organization trail into the log-archive account, S3 Object Lock | high | week 4 |
+| No VPC flow logs on `{vpc_id}` | no network forensics | flow logs to CloudWatch Logs | high | week 5 |
+| One NAT gateway `{nat["NatGatewayId"]}` | AZ failure cuts private egress | one NAT gateway per AZ | medium | week 6 |
+| No GuardDuty / Security Hub | threats undetected | delegated administrator in {names["account_security"]} | medium | week 6 |
+| ALB admits TCP 80 | clear-text HTTP | redirect 80 → 443 on the listener | low | week 6 |
+"""
+lab.portfolio.write_document("compliance", names["doc_security"], security)
+print(lab.portfolio.path("diagrams", names["diagram"]))
+print(diagram_text)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "docs_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import re
+
+
+def portfolio_text(*parts: str) -> str:
+    """The text of a portfolio file, or a failed check naming the file."""
+    path = lab.portfolio.path(*parts)
+    expect(path.is_file(), f"{'/'.join(parts)} is not in your portfolio ({path})")
+    return path.read_text(encoding="utf-8")
+
+
+def headings(markdown: str) -> list[str]:
+    return [m.group(1).strip().lower() for m in re.finditer(r"(?m)^#{1,6}\s+(.+)$", markdown)]
+
+
+def expect_sections(markdown: str, kind: str, required: tuple[str, ...]) -> None:
+    found = headings(markdown)
+    for section in required:
+        expect(
+            any(section.lower() in h for h in found),
+            f"the {kind} document has no heading containing {section!r} "
+            f"(its headings: {found or 'none'})",
+        )
+
+
+diagram = portfolio_text("diagrams", names["diagram"])
+network_doc = portfolio_text("documents", "architecture", f"{names['doc_network']}.md")
+security_doc = portfolio_text("documents", "compliance", f"{names['doc_security']}.md")
+expect(
+    re.match(r"\s*(%%.*\n\s*)*(flowchart|graph)\s", diagram),
+    f"{names['diagram']} does not start like a Mermaid flowchart ('flowchart TB' or 'graph TB')",
+)
+expect_sections(
+    network_doc,
+    "architecture",
+    ("Overview", "Components", "Design Decisions", "Security", "Scaling"),
+)
+expect_sections(security_doc, "compliance", ("Framework", "Controls", "Evidence", "Gaps"))
+check_vpc = lz_vpc()
+expect(
+    check_vpc["VpcId"] in network_doc and check_vpc["CidrBlock"] in network_doc,
+    f"the network design document must name the VPC {check_vpc['VpcId']} "
+    f"and its CIDR {check_vpc['CidrBlock']}",
+)
+print("diagram, network design and security assessment are in the portfolio")
+
+### BEGIN HIDDEN TESTS
+check_vpc_id = check_vpc["VpcId"]
+check_tiers = lz_subnets(check_vpc_id)
+check_subnets = [s for tier in ("public", "private", "data") for s in check_tiers.get(tier, [])]
+expect(len(check_subnets) == 9, "the nine subnets of task 3 are needed first")
+check_igw = ec2.describe_internet_gateways(
+    Filters=[{"Name": "attachment.vpc-id", "Values": [check_vpc_id]}]
+)["InternetGateways"]
+check_nats = [
+    n
+    for n in ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [check_vpc_id]}])[
+        "NatGateways"
+    ]
+    if n["State"] != "deleted"
+]
+expect(check_igw and check_nats, "the internet and NAT gateways of task 4 are needed first")
+check_tables = {
+    route_table_for(check_vpc_id, s["SubnetId"])["RouteTableId"]: tag(s, "Tier")
+    for s in check_subnets
+}
+check_groups = [security_group(check_vpc_id, names[k]) for k in ("sg_alb", "sg_app", "sg_db")]
+
+# the network design document: every real id and CIDR
+wanted = [(check_vpc_id, f"the VPC id {check_vpc_id}")]
+for s in check_subnets:
+    where = f"{tag(s, 'Tier')} subnet in {s['AvailabilityZone']}"
+    wanted.append((s["SubnetId"], f"the id of the {where} ({s['SubnetId']})"))
+    wanted.append((s["CidrBlock"], f"the CIDR of the {where} ({s['CidrBlock']})"))
+wanted.append((check_igw[0]["InternetGatewayId"], "the internet gateway's id"))
+wanted += [(n["NatGatewayId"], "the NAT gateway's id") for n in check_nats]
+wanted += [(rt, f"the {tier} route table's id") for rt, tier in check_tables.items()]
+wanted += [(g["GroupId"], f"the id of {g['GroupName']}") for g in check_groups]
+for value, what in wanted:
+    expect(
+        value in network_doc,
+        f"the network design document does not contain {what}: {value!r}. Read the values "
+        f"from the emulator (describe_*), not from a template",
+    )
+
+# the diagram: the same resources, and the security group chain as edges
+for value, what in wanted:
+    if not re.fullmatch(r"[0-9./]+", value):  # ids (CIDRs may be in the document only)
+        expect(value in diagram, f"the diagram {names['diagram']} has no node for {what}")
+expect(
+    len(re.findall(r"--|==|-\.", diagram)) >= 4,
+    f"the diagram {names['diagram']} has hardly any edges: draw the traffic paths and the "
+    f"security group chain",
+)
+
+# ids in the documents must be ids this account really has
+real_ids = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+real_ids |= {s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]}
+real_ids |= {g["InternetGatewayId"] for g in ec2.describe_internet_gateways()["InternetGateways"]}
+real_ids |= {n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"]}
+real_ids |= {t["RouteTableId"] for t in ec2.describe_route_tables()["RouteTables"]}
+real_ids |= {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+for label, text in (("network design document", network_doc), ("diagram", diagram)):
+    for found_id in set(
+        re.findall(r"(?<![\w-])(?:vpc|subnet|igw|nat|rtb|sg)-[0-9a-f]{8,17}\b", text)
+    ):
+        expect(
+            found_id in real_ids,
+            f"the {label} names {found_id}, which does not exist in this account "
+            f"(an id from another run, or a placeholder?)",
+        )
+
+# the security assessment: evidence from the account
+check_scp = [
+    p
+    for p in org.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+    if p["Name"] == names["scp"]
+]
+expect(check_scp, f"the SCP {names['scp']} of task 2 is needed first")
+evidence = [(check_scp[0]["Id"], f"the id of the SCP {names['scp']}")]
+evidence += [(g["GroupId"], f"the id of {g['GroupName']}") for g in check_groups]
+evidence.append((names["app_role"], "the app role's name or ARN"))
+evidence.append((names["alarm"], "the alarm's name or ARN"))
+evidence.append((names["log_group"], "the log group's name"))
+for value, what in evidence:
+    expect(
+        value in security_doc,
+        f"the security assessment's evidence does not contain {what}: {value!r}",
+    )
+gaps_at = re.search(r"(?im)^#{1,6}[^\n]*gaps[^\n]*$", security_doc)
+gaps = re.split(r"(?m)^#{1,6}\s", security_doc[gaps_at.end() :])[0] if gaps_at else ""
+expect(
+    len(gaps.split()) >= 20,
+    "the Gaps section of the security assessment is (nearly) empty: list what is missing and "
+    "how you will remediate it",
+)
+### END HIDDEN TESTS
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "wrap_up", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Wrap-up
 #
 # You now have the skeleton every later week builds on: accounts separated by duty under
 # guardrails no account administrator can remove, a network whose tiers can reach only what they
-# must, an application identity with nothing to spare, and errors that page a human.
+# must, an application identity with nothing to spare, and errors that page a human; and the
+# diagram, design document and security assessment that describe it, generated from the account.
 #
-# For your **network design documentation** and **security assessment** deliverables, write down:
+# Before the architecture review, extend the documents of task 8 (edit and re-run the cell) with:
 #
 # 1. Why `log-archive` is a separate account from `security`, and who should be able to delete
 #    objects in it (hint: nobody, for the retention period; look up S3 Object Lock).
