@@ -92,6 +92,7 @@ import boto3
 import numpy as np
 import pandas as pd
 import psycopg
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 import labkit
@@ -1117,20 +1118,26 @@ aws_annual = 12 * aws_monthly_total + staff
 onprem_annual = float(onprem["annual_cost_usd"].sum())
 savings_pct = 100 * (onprem_annual - aws_annual) / onprem_annual
 
-fig = Figure(figsize=(8, 5))
-ax = fig.add_subplot()
+fig = Figure(figsize=(11, 5), layout="constrained")
+left, right = fig.subplots(1, 2, width_ratios=[1.2, 1])
+by_category = onprem.groupby("category")["annual_cost_usd"].sum().sort_values(ascending=False)
+colors = iter(colormaps["tab10"].colors)
 bottom = 0.0
-for category, amount in onprem.groupby("category")["annual_cost_usd"].sum().items():
-    ax.bar("on-premises", amount / 1000, bottom=bottom / 1000, label=f"on-prem: {category}")
+for category, amount in by_category.items():
+    left.bar("on-premises", amount / 1000, bottom=bottom / 1000, color=next(colors), label=category)
     bottom += amount
 bottom = 0.0
-for item, amount in [*((k, 12 * v) for k, v in aws_monthly.items()), ("staff (1 FTE)", staff)]:
-    ax.bar("AWS", amount / 1000, bottom=bottom / 1000, label=f"AWS: {item}")
+for label, amount in (("AWS infrastructure", 12 * aws_monthly_total), ("operations staff", staff)):
+    left.bar("AWS", amount / 1000, bottom=bottom / 1000, color=next(colors), label=label)
     bottom += amount
-ax.axhline(onprem_annual * 0.7 / 1000, color="red", linestyle="--", label="30 % savings target")
-ax.set_ylabel("USD thousand per year")
-ax.set_title(f"Annual cost: {savings_pct:.1f} % lower on AWS")
-ax.legend(fontsize=7, ncol=2)
+left.axhline(onprem_annual * 0.7 / 1000, color="red", linestyle="--", label="30 % savings target")
+left.set_ylabel("USD thousand per year")
+left.set_title(f"Annual cost: {savings_pct:.1f} % lower on AWS")
+left.legend(fontsize=8, loc="upper right")
+items = pd.Series(aws_monthly).sort_values()
+right.barh(items.index, items.values, color="tab:orange")
+right.set_xlabel("USD per month")
+right.set_title(f"AWS infrastructure: {aws_monthly_total:,.0f} USD per month")
 lab.portfolio.add_figure(names["cost_figure"], fig)
 lab.portfolio.record_measurement(
     "cost_reduction",
