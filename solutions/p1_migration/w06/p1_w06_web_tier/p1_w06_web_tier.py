@@ -81,6 +81,7 @@
 import hashlib
 import json
 import re
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -297,6 +298,12 @@ expect(
 #
 # Useful calls: `put_object(Bucket, Key, Body, ContentType, CacheControl)`, `list_objects_v2`
 # (or the helper `bucket_objects`), `head_object`.
+#
+# **See the application use it.** The shop serves `GET /images/<key>` from the bucket when it is
+# started with `images_bucket` (that route needs no database, so any database URL will do here):
+# `with p1_retail.start_shop("postgresql://shop@127.0.0.1:1/shop", images_bucket=...,
+# s3_client=s3) as shop:` then `urllib.request.urlopen(shop.url + "/images/products/RS-10001.jpg")`.
+# The check does the same for a few images.
 
 # %% nbgrader={"grade": false, "grade_id": "sync_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -339,6 +346,19 @@ def sync_images(bucket: str, root: Path) -> dict:
 first_run = sync_images(names["images_bucket"], IMAGES_DIR)
 print("first run:", first_run)
 print("second run:", sync_images(names["images_bucket"], IMAGES_DIR))
+
+# the application reads the images from the bucket now (the image route needs no database)
+with p1_retail.start_shop(
+    "postgresql://shop@127.0.0.1:1/shop", images_bucket=names["images_bucket"], s3_client=s3
+) as shop:
+    with urllib.request.urlopen(shop.url + "/images/products/RS-10001.jpg") as response:
+        print(
+            "shop:",
+            response.status,
+            response.headers["Content-Type"],
+            len(response.read()),
+            "bytes",
+        )
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "sync_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -423,6 +443,21 @@ expect(
     len(versions) == 1,
     f"products/RS-10002.jpg has {len(versions)} versions; unchanged files must not be uploaded again",
 )
+# the shop application, reading the bucket, serves the NFS files under the paths it stores
+served_keys = [sample, *sorted(k for k in FILES if not k.startswith("products/"))[:2]]
+with p1_retail.start_shop(
+    "postgresql://shop@127.0.0.1:1/shop", images_bucket=BUCKET, s3_client=s3
+) as image_shop:
+    for key in served_keys:
+        with urllib.request.urlopen(image_shop.url + "/images/" + key, timeout=30) as response:
+            expect(
+                response.status == 200 and response.read() == FILES[key].read_bytes(),
+                f"the shop's /images/{key} does not serve the NFS file from {BUCKET}",
+            )
+            expect(
+                response.headers["Content-Type"] == TYPES[FILES[key].suffix.lower()],
+                f"the shop serves /images/{key} as {response.headers['Content-Type']}",
+            )
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task3_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1081,6 +1116,21 @@ diagram = f"""flowchart LR
   asg --> db[(PostgreSQL)]
 """
 lab.portfolio.add_diagram(names["diagram"] + ".mmd", diagram)
+
+# what moved: object sizes per folder, read back from S3
+from matplotlib.figure import Figure
+
+sizes: dict[str, list[float]] = {}
+for key, obj in bucket_objects(names["images_bucket"]).items():
+    sizes.setdefault(key.split("/")[0], []).append(obj["Size"] / 1024)
+fig = Figure(figsize=(7, 3.5))
+ax = fig.add_subplot()
+ax.hist(list(sizes.values()), bins=20, label=[f"{k} ({len(v)})" for k, v in sizes.items()])
+ax.set_xlabel("object size (KiB)")
+ax.set_ylabel("objects")
+ax.set_title(f"Images migrated to s3://{names['images_bucket']}")
+ax.legend()
+lab.portfolio.add_figure("p1-web-tier-images", fig)
 print(lab.portfolio.path("documents", "architecture", names["architecture_doc"] + ".md"))
 ### END SOLUTION
 
