@@ -442,13 +442,18 @@ bins = np.logspace(0, np.log10(max(load["peak"]["latencies_ms"]) * 1.1), 40)
 for run, color in (("baseline", "tab:blue"), ("peak", "tab:orange")):
     r = load[run]
     ax.hist(
-        r["latencies_ms"], bins=bins, alpha=0.55, color=color, label=f"{run}: {r['users']} users"
+        r["latencies_ms"],
+        bins=bins,
+        weights=np.full(len(r["latencies_ms"]), 1 / len(r["latencies_ms"])),
+        alpha=0.55,
+        color=color,
+        label=f"{run}: {r['users']} users",
     )
     ax.axvline(r["p95"], color=color, linestyle="--", label=f"{run} p95 {r['p95']:.0f} ms")
 ax.axvline(200, color="red", label="target p95 < 200 ms")
 ax.set_xscale("log")
 ax.set_xlabel("latency (ms)")
-ax.set_ylabel("requests")
+ax.set_ylabel("share of the run's requests")
 ax.set_title("Shop latency: baseline vs 10x")
 ax.legend()
 lab.portfolio.add_figure(names["latency_figure"], fig)
@@ -956,6 +961,9 @@ expect(
     f"({check_lost[0]}..{check_lost[-1]})",
 )
 true_rpo = (dr["failed_at"] - max(check_acked[o] for o in check_kept)) / 60
+snap_at = rds.describe_db_snapshots(DBSnapshotIdentifier=names["dr_snapshot"])["DBSnapshots"][0][
+    "SnapshotCreateTime"
+].timestamp()
 snapshot_rpo = (dr["failed_at"] - snap_at) / 60
 last_ack_rpo = (dr["failed_at"] - max(check_acked.values())) / 60
 tolerance = 0.1 / 60
