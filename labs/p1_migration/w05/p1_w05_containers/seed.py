@@ -5,7 +5,9 @@ migration already built.
   two private subnets in us-east-1a and us-east-1b, tagged ``Tier=public`` / ``Tier=private``;
 - the security groups ``lz-alb-sg`` (80 and 443 from anywhere) and ``lz-app-sg`` (8080 from
   ``lz-alb-sg`` only);
-- the Secrets Manager secret ``retail/shop/database-url`` holding the migrated database's URL;
+- the migrated database: the RDS PostgreSQL instance ``retail-shop-db`` (a real PostgreSQL
+  server on the emulator) loaded with ``p1_retail.load_postgres``, and the Secrets Manager
+  secret ``retail/shop/database-url`` holding its URL;
 - the application's task role ``retail-app-task-role`` (trusts ecs-tasks.amazonaws.com);
 - the CI service roles: ``retail-shop-codebuild-role`` (codebuild.amazonaws.com) and
   ``retail-shop-pipeline-role`` (codepipeline.amazonaws.com).
@@ -16,6 +18,13 @@ Idempotent: everything is looked up by name first.
 from __future__ import annotations
 
 import json
+
+import psycopg
+
+from labkit.datasets import p1_retail
+
+# the master password of the seeded instance (the same in p1_w05_testing, which may find it)
+MASTER_PASSWORD = "Shop-Migration-2026"
 
 AZS = ("a", "b")
 SUBNETS = {
@@ -158,21 +167,54 @@ def _role(iam, name: str, service: str, description: str) -> str:
         )["Role"]["Arn"]
 
 
+def _database(lab) -> str:
+    """The migrated database's URL; the instance is created and loaded when missing."""
+    names, rds = lab.names, lab.client("rds")
+    try:
+        instance = rds.describe_db_instances(DBInstanceIdentifier=names["db_instance"])[
+            "DBInstances"
+        ][0]
+    except rds.exceptions.DBInstanceNotFoundFault:
+        instance = rds.create_db_instance(
+            DBInstanceIdentifier=names["db_instance"],
+            Engine="postgres",
+            EngineVersion="16.4",
+            DBInstanceClass="db.t3.medium",
+            AllocatedStorage=50,
+            MasterUsername=names["db_user"],
+            MasterUserPassword=MASTER_PASSWORD,
+            DBName=names["db_name"],
+            StorageEncrypted=True,
+            PubliclyAccessible=False,
+            BackupRetentionPeriod=7,
+        )["DBInstance"]
+    endpoint = instance["Endpoint"]
+    url = (
+        f"postgresql://{names['db_user']}:{MASTER_PASSWORD}@{endpoint['Address']}:"
+        f"{endpoint['Port']}/{names['db_name']}"
+    )
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        loaded = conn.execute("SELECT to_regclass('public.products') IS NOT NULL").fetchone()[0]
+    if not loaded:
+        p1_retail.load_postgres(url)
+    return url
+
+
 def seed(lab) -> dict[str, str]:
     names = lab.names
     found = _network(lab)
+    url = _database(lab)
 
     secrets = lab.client("secretsmanager")
     try:
         secret_arn = secrets.describe_secret(SecretId=names["db_secret"])["ARN"]
+        if secrets.get_secret_value(SecretId=names["db_secret"])["SecretString"] != url:
+            secrets.put_secret_value(SecretId=names["db_secret"], SecretString=url)
     except secrets.exceptions.ResourceNotFoundException:
         secret_arn = secrets.create_secret(
             Name=names["db_secret"],
             Description="Connection URL of the migrated shop database",
-            SecretString=(
-                "postgresql://shop_app:Migrated-2026-pw@retail-shop-db.cluster-example"
-                ".us-east-1.rds.amazonaws.com:5432/shop"
-            ),
+            SecretString=url,
         )["ARN"]
 
     iam = lab.client("iam")

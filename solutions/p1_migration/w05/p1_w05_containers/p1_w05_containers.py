@@ -36,20 +36,23 @@
 # The landing zone of week 4 is already there (the seed builds it): the VPC `lz-vpc` with two
 # public and two private subnets in two Availability Zones, the security groups `lz-alb-sg`
 # (80/443 from the internet) and `lz-app-sg` (8080 from the load balancer only), the
-# application's task role, the database URL in Secrets Manager and two CI service roles.
+# application's task role and two CI service roles. So is the migrated database: an RDS
+# PostgreSQL instance (a real PostgreSQL server on the emulator) loaded with the shop's data,
+# its URL in the Secrets Manager secret `retail/shop/database-url`.
 #
 # ## What you will build
 #
 # | # | task | AWS services | points |
 # |---|------|--------------|--------|
 # | 1 | A production Dockerfile for the shop, in a build context folder and in your portfolio | (Docker) | 3 |
-# | 2 | A container registry: scan on push, immutable tags, a lifecycle policy | ECR | 2 |
-# | 3 | Push the image: an image manifest tagged with the release version | ECR | 2 |
-# | 4 | A cluster with Container Insights and a Fargate task definition | ECS, IAM, CloudWatch Logs | 3 |
-# | 5 | The load balancer: target group of type `ip`, internet-facing ALB, listener on 80 | ELB | 2 |
-# | 6 | Service discovery: a private DNS namespace and a Cloud Map service | Cloud Map | 2 |
-# | 7 | The ECS service in private subnets, behind the ALB, registered in Cloud Map | ECS | 3 |
-# | 8 | A delivery pipeline: source bundle, CodeBuild project, Source → Build → Deploy | S3, CodeBuild, CodePipeline | 3 |
+# | 2 | Run the image's command as the container would, against the migrated database | Secrets Manager, RDS | 2 |
+# | 3 | A container registry: scan on push, immutable tags, a lifecycle policy | ECR | 2 |
+# | 4 | Push the image: an image manifest tagged with the release version | ECR | 2 |
+# | 5 | A cluster with Container Insights and a Fargate task definition | ECS, IAM, CloudWatch Logs | 3 |
+# | 6 | The load balancer: target group of type `ip`, internet-facing ALB, listener on 80 | ELB | 2 |
+# | 7 | Service discovery: a private DNS namespace and a Cloud Map service | Cloud Map | 2 |
+# | 8 | The ECS service in private subnets, behind the ALB, registered in Cloud Map | ECS | 3 |
+# | 9 | A delivery pipeline: source bundle, CodeBuild project, Source → Build → Deploy | S3, CodeBuild, CodePipeline | 3 |
 #
 # By the end you should be able to:
 #
@@ -64,7 +67,7 @@
 # ## How this notebook works
 #
 # - Run the **setup** cell first. It starts (or finds) the emulator and creates the landing
-#   zone's network, roles and secret; it prints their ids.
+#   zone's network, roles, database and secret (a few seconds); it prints their ids.
 # - Each task has an explanation, a cell where **you write the code** (replace
 #   `raise NotImplementedError()`), and a **check** cell. Run the check after your code. The
 #   grader runs more checks than you see (relationships between resources, for example that the
@@ -79,13 +82,18 @@
 #   the notebook from the top.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import atexit
 import fnmatch
 import hashlib
 import io
 import json
+import os
 import re
 import shlex
 import shutil
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -234,42 +242,42 @@ def env_pairs(args: str) -> dict[str, str]:
 
 
 def repository() -> dict:
-    """The ECR repository names['repository']; task 2 creates it."""
+    """The ECR repository names['repository']; task 3 creates it."""
     try:
         return ecr.describe_repositories(repositoryNames=[names["repository"]])["repositories"][0]
     except ecr.exceptions.RepositoryNotFoundException:
         raise AssertionError(
-            f"no ECR repository named {names['repository']!r} yet (task 2)"
+            f"no ECR repository named {names['repository']!r} yet (task 3)"
         ) from None
 
 
 def target_group() -> dict:
-    """The target group names['target_group']; task 5 creates it."""
+    """The target group names['target_group']; task 6 creates it."""
     try:
         return elbv2.describe_target_groups(Names=[names["target_group"]])["TargetGroups"][0]
     except ClientError:
         raise AssertionError(
-            f"no target group named {names['target_group']!r} yet (task 5)"
+            f"no target group named {names['target_group']!r} yet (task 6)"
         ) from None
 
 
 def load_balancer() -> dict:
-    """The load balancer names['alb']; task 5 creates it."""
+    """The load balancer names['alb']; task 6 creates it."""
     try:
         return elbv2.describe_load_balancers(Names=[names["alb"]])["LoadBalancers"][0]
     except ClientError:
-        raise AssertionError(f"no load balancer named {names['alb']!r} yet (task 5)") from None
+        raise AssertionError(f"no load balancer named {names['alb']!r} yet (task 6)") from None
 
 
 def namespace() -> dict:
-    """The Cloud Map namespace names['namespace']; task 6 creates it."""
+    """The Cloud Map namespace names['namespace']; task 7 creates it."""
     found = [n for n in sd.list_namespaces()["Namespaces"] if n["Name"] == names["namespace"]]
-    expect(found, f"no Cloud Map namespace named {names['namespace']!r} yet (task 6)")
+    expect(found, f"no Cloud Map namespace named {names['namespace']!r} yet (task 7)")
     return sd.get_namespace(Id=found[0]["Id"])["Namespace"]
 
 
 def discovery_service(namespace_id: str) -> dict:
-    """The Cloud Map service names['discovery_service'] in the namespace; task 6 creates it."""
+    """The Cloud Map service names['discovery_service'] in the namespace; task 7 creates it."""
     found = [
         s
         for s in sd.list_services()["Services"]
@@ -279,24 +287,24 @@ def discovery_service(namespace_id: str) -> dict:
     expect(
         found,
         f"no Cloud Map service named {names['discovery_service']!r} in namespace "
-        f"{names['namespace']} yet (task 6)",
+        f"{names['namespace']} yet (task 7)",
     )
     return sd.get_service(Id=found[0]["Id"])["Service"]
 
 
 def latest_task_definition() -> dict:
-    """The newest ACTIVE revision of the task family names['task_family'] (task 4)."""
+    """The newest ACTIVE revision of the task family names['task_family'] (task 5)."""
     try:
         found = ecs.describe_task_definition(taskDefinition=names["task_family"])
     except ClientError:
         raise AssertionError(
-            f"no task definition family {names['task_family']!r} yet (task 4)"
+            f"no task definition family {names['task_family']!r} yet (task 5)"
         ) from None
     return found["taskDefinition"]
 
 
 def ecs_service() -> dict:
-    """The ECS service names['service'] in the cluster names['cluster'] (task 7)."""
+    """The ECS service names['service'] in the cluster names['cluster'] (task 8)."""
     try:
         found = ecs.describe_services(cluster=names["cluster"], services=[names["service"]])
     except ClientError as e:
@@ -304,7 +312,7 @@ def ecs_service() -> dict:
             f"cannot describe services of cluster {names['cluster']}: {e}"
         ) from None
     active = [s for s in found["services"] if s.get("status") == "ACTIVE"]
-    expect(active, f"no ACTIVE service {names['service']!r} in cluster {names['cluster']} (task 7)")
+    expect(active, f"no ACTIVE service {names['service']!r} in cluster {names['cluster']} (task 8)")
     return active[0]
 
 
@@ -336,7 +344,7 @@ def trusts(role: dict, service: str) -> bool:
 #   `python -c "import urllib.request; urllib.request.urlopen(...)"` works);
 # - **`CMD` in exec form** (a JSON array) running the shop: `["python", "wsgi.py"]`;
 # - **no secrets**: no `ENV`/`ARG` named like a password, token or key, no `DATABASE_URL` in the
-#   image (ECS injects it from Secrets Manager at run time, task 4), and nothing like `.env` or a
+#   image (ECS injects it from Secrets Manager at run time, task 5), and nothing like `.env` or a
 #   private key copied in. A `.dockerignore` keeps such files out of the build context.
 #
 # Build:
@@ -518,8 +526,157 @@ expect(
 )
 ### END HIDDEN TESTS
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "run_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Task 2 · Run the image's command, as the container would (2 points)
+#
+# There is no Docker daemon here, but a container is only a process with a file system, an
+# environment and a command. Before you push anything, prove that **what your Dockerfile
+# says** starts the shop and passes its own health check, against the real migrated database
+# (the seed's RDS PostgreSQL instance; its URL is the secret `names["db_secret"]`).
+#
+# Start the process the way Docker and ECS would:
+#
+# - **working directory**: the image's `WORKDIR` is your build context `CONTEXT`;
+# - **command**: the Dockerfile's `CMD` (exec form), with `python` replaced by
+#   `sys.executable` (the image's Python is this kernel's here);
+# - **environment**: *only* what the image and ECS provide, not this notebook's environment
+#   (that holds your AWS settings, which the container must not see): the `ENV` variables of
+#   the Dockerfile (`env_pairs(...)` parses them), `DATABASE_URL` read from Secrets Manager (what
+#   ECS injects from `secrets`), plus `PATH`; and two overrides for a shared laptop: `HOST`
+#   `127.0.0.1` (not every interface) and `PORT` `0` (the OS picks a free port, as
+#   `docker run -p 0:8080` would);
+# - **output** to the log file `names["container_log"]` in the working folder (`stdout=` an open
+#   file, `stderr=subprocess.STDOUT`): the shop prints `shop listening on http://HOST:PORT`.
+#
+# Use `subprocess.Popen(...)`, keep it in `CONTAINER`, wait (at most 20 s) until the log shows
+# the listening line, and set `CONTAINER_URL` to `http://127.0.0.1:<port>`. Register
+# `atexit.register(CONTAINER.terminate)` so it stops with the kernel, and stop an older one
+# before starting again (`CONTAINER.terminate()` when the cell runs twice).
+#
+# Then check it like Docker would: run the `HEALTHCHECK`'s command (exec form; with the port
+# 8080 replaced by yours) with `subprocess.run(..., timeout=10)`: exit code 0 means healthy.
+
+# %% nbgrader={"grade": false, "grade_id": "run_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+if "CONTAINER" in globals() and CONTAINER.poll() is None:  # noqa: F821 (an earlier run)
+    CONTAINER.terminate()  # noqa: F821
+    CONTAINER.wait(timeout=10)  # noqa: F821
+
+stage = final_stage(parse_dockerfile((CONTEXT / "Dockerfile").read_text()))
+image_env = {}
+for word, args in stage:
+    if word == "ENV":
+        image_env.update(env_pairs(args))
+command = exec_form([a for w, a in stage if w == "CMD"][-1])
+command = [sys.executable if part == "python" else part for part in command]
+container_env = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    **image_env,
+    "DATABASE_URL": secretsmanager.get_secret_value(SecretId=names["db_secret"])["SecretString"],
+    "HOST": "127.0.0.1",
+    "PORT": "0",
+}
+log_path = Path(names["container_log"])
+with log_path.open("w") as log_file:
+    CONTAINER = subprocess.Popen(
+        command, cwd=CONTEXT, env=container_env, stdout=log_file, stderr=subprocess.STDOUT
+    )
+atexit.register(CONTAINER.terminate)
+CONTAINER_URL = None
+deadline = time.monotonic() + 20
+while CONTAINER_URL is None and time.monotonic() < deadline and CONTAINER.poll() is None:
+    found = re.search(r"shop listening on http://[^:]+:(\d+)", log_path.read_text())
+    if found:
+        CONTAINER_URL = f"http://127.0.0.1:{found.group(1)}"
+    else:
+        time.sleep(0.1)
+print("container:", CONTAINER.args, "->", CONTAINER_URL)
+
+health = [a for w, a in stage if w == "HEALTHCHECK"][-1]
+probe = exec_form(health[health.upper().index("CMD") + 3 :].strip())
+probe = [
+    sys.executable if p == "python" else p.replace("8080", CONTAINER_URL.rsplit(":", 1)[1])
+    for p in probe
+]
+print("HEALTHCHECK exit code:", subprocess.run(probe, timeout=10, capture_output=True).returncode)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "run_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import urllib.request
+
+expect(
+    isinstance(CONTAINER, subprocess.Popen), "CONTAINER must be the subprocess.Popen of the shop"
+)
+expect(
+    CONTAINER.poll() is None,
+    f"the container process exited with {CONTAINER.returncode}: read {names['container_log']}",
+)
+expect(
+    isinstance(CONTAINER_URL, str) and CONTAINER_URL.startswith("http://127.0.0.1:"),
+    f"CONTAINER_URL must be http://127.0.0.1:<port>, not {CONTAINER_URL!r}",
+)
+with urllib.request.urlopen(CONTAINER_URL + "/health", timeout=10) as reply:
+    health_doc = json.loads(reply.read())
+expect(health_doc.get("database") == "ok", f"/health answered {health_doc}")
+print("the container command serves the shop:", CONTAINER_URL)
+
+### BEGIN HIDDEN TESTS
+_stage = final_stage(parse_dockerfile((CONTEXT / "Dockerfile").read_text()))
+_cmd = exec_form([a for w, a in _stage if w == "CMD"][-1])
+_args = [str(a) for a in CONTAINER.args]
+expect(
+    len(_args) == len(_cmd) and _args[1:] == _cmd[1:] and Path(_args[0]).name.startswith("python"),
+    f"the process runs {_args}; the Dockerfile's CMD is {_cmd}",
+)
+_proc = Path("/proc") / str(CONTAINER.pid)
+if _proc.is_dir():
+    expect(
+        (_proc / "cwd").resolve() == CONTEXT.resolve(),
+        f"the process runs in {(_proc / 'cwd').resolve()}, not the build context {CONTEXT}",
+    )
+    _environ = dict(
+        item.split("=", 1)
+        for item in (_proc / "environ").read_bytes().decode().split("\0")
+        if "=" in item
+    )
+    expect(
+        _environ.get("DATABASE_URL")
+        == secretsmanager.get_secret_value(SecretId=names["db_secret"])["SecretString"],
+        "DATABASE_URL in the container's environment must be the secret's value",
+    )
+    _leaked = sorted(k for k in _environ if k.startswith(("AWS_", "LABKIT_", "JPY_")))
+    expect(not _leaked, f"the container sees the notebook's environment: {_leaked}")
+    for _key, _value in [pair for w, a in _stage if w == "ENV" for pair in env_pairs(a).items()]:
+        if _key not in ("HOST", "PORT"):
+            expect(
+                _environ.get(_key) == _value, f"ENV {_key} of the image is missing in the process"
+            )
+with urllib.request.urlopen(CONTAINER_URL + "/api/products?limit=1", timeout=10) as reply:
+    expect(json.loads(reply.read())["products"], "the container serves no products")
+# the image's HEALTHCHECK command, run against the container (healthy) and a closed port (not)
+_health = [a for w, a in _stage if w == "HEALTHCHECK"][-1]
+_probe = exec_form(_health[_health.upper().index("CMD") + 3 :].strip())
+expect(_probe is not None, f"write the HEALTHCHECK's CMD in exec form (a JSON array): {_health!r}")
+_port = CONTAINER_URL.rsplit(":", 1)[1]
+
+
+def _run_probe(port: str) -> int:
+    argv = [sys.executable if p == "python" else p.replace(names["app_port"], port) for p in _probe]
+    return subprocess.run(argv, timeout=15, capture_output=True, cwd=CONTEXT).returncode
+
+
+expect(_run_probe(_port) == 0, "the HEALTHCHECK command fails against the running container")
+import socket as _socket
+
+with _socket.socket() as _s:
+    _s.bind(("127.0.0.1", 0))
+    _closed = str(_s.getsockname()[1])
+expect(_run_probe(_closed) != 0, "the HEALTHCHECK command succeeds even when nothing listens")
+expect(Path(names["container_log"]).is_file(), f"no log file {names['container_log']}")
+### END HIDDEN TESTS
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task2_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 2 · A container registry (2 points)
+# ## Task 3 · A container registry (2 points)
 #
 # ECS pulls images from **Amazon ECR**. Three settings make the registry part of the security
 # story rather than a file share:
@@ -668,7 +825,7 @@ expect(
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task3_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 3 · Push the release image (2 points)
+# ## Task 4 · Push the release image (2 points)
 #
 # `docker push` uploads the image's layers and its config as blobs, then calls ECR's
 # **`PutImage`** with the **image manifest**: a small JSON document that names those blobs by
@@ -797,7 +954,7 @@ details = ecr.describe_images(
 expect(details and details[0]["imageDigest"].startswith("sha256:"), "the image has no digest")
 expect(
     repo["imageTagMutability"] == "IMMUTABLE",
-    "the repository's tags must stay IMMUTABLE (task 2)",
+    "the repository's tags must stay IMMUTABLE (task 3)",
 )
 tags_pushed = [
     t
@@ -808,7 +965,7 @@ expect("latest" not in tags_pushed, "do not tag releases 'latest' in an immutabl
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task4_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 4 · A cluster and a Fargate task definition (3 points)
+# ## Task 5 · A cluster and a Fargate task definition (3 points)
 #
 # An **ECS cluster** is the logical home of the services; with Fargate there are no servers to
 # manage in it. Turn on **Container Insights** (`settings=[{"name": "containerInsights",
@@ -1015,7 +1172,7 @@ expect(image_uri == repository()["repositoryUri"], "the image is not from the sh
 in_repo = ecr.describe_images(repositoryName=names["repository"])["imageDetails"]
 expect(
     any(image_tag in d.get("imageTags", []) for d in in_repo),
-    f"tag {image_tag} is not in {names['repository']}: push it first (task 3)",
+    f"tag {image_tag} is not in {names['repository']}: push it first (task 4)",
 )
 check = container.get("healthCheck") or {}
 command = check.get("command", [])
@@ -1101,7 +1258,7 @@ for s in granted:
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task5_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 5 · The load balancer (2 points)
+# ## Task 6 · The load balancer (2 points)
 #
 # Fargate tasks in `awsvpc` mode have their own IP addresses, so the ALB's **target group** must
 # be of **type `ip`** (not `instance`): ECS registers each task's IP in it. Build:
@@ -1223,7 +1380,7 @@ expect(
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task6_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 6 · Service discovery with Cloud Map (2 points)
+# ## Task 7 · Service discovery with Cloud Map (2 points)
 #
 # The storefront reaches the shop through the ALB, but internal callers (the nightly batch, the
 # order-export worker) should not go out through the internet-facing load balancer. **AWS Cloud
@@ -1322,12 +1479,12 @@ expect(
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task7_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 7 · The ECS service (3 points)
+# ## Task 8 · The ECS service (3 points)
 #
 # The **service** keeps the desired number of tasks running and wires them to everything you
 # built. Create `names["service"]` in the cluster with:
 #
-# - the task definition of task 4 (its ARN with revision), `launchType="FARGATE"`;
+# - the task definition of task 5 (its ARN with revision), `launchType="FARGATE"`;
 # - `desiredCount` **2** or more (one per Availability Zone: Black Friday must survive an AZ);
 # - `networkConfiguration.awsvpcConfiguration`: the **private** subnets (`PRIVATE_SUBNETS`),
 #   security group `names["sg_app_id"]`, `assignPublicIp="DISABLED"` (tasks reach ECR and
@@ -1465,7 +1622,7 @@ expect(len(same) == 1, f"{len(same)} services named {names['service']}")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task8_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 8 · A delivery pipeline (3 points)
+# ## Task 9 · A delivery pipeline (3 points)
 #
 # Nobody copies files onto servers any more: a commit goes through **CodePipeline**.
 #
@@ -1789,3 +1946,10 @@ expect(
 #    `p1_retail.ROOT / "costs" / "aws_prices.csv"` says two tasks of 0.5 vCPU / 1 GB cost a month.
 # 4. What you would add before production: HTTPS on the ALB with an ACM certificate and a
 #    redirect from 80, AWS WAF, image signing, and a manual approval stage before Deploy.
+
+# %% nbgrader={"grade": false, "grade_id": "teardown", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# stop the local "container" of task 2 (run task 2's cell again to restart it)
+if "CONTAINER" in globals() and CONTAINER.poll() is None:
+    CONTAINER.terminate()
+    CONTAINER.wait(timeout=10)
+print("done")

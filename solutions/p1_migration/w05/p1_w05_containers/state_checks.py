@@ -3,7 +3,7 @@
 The grader runs these in its own process against the grading worker's emulator after the
 learner's notebook ran: a task scores only when its in-kernel test passes *and* its check here
 finds the same configuration. Task 1 (the Dockerfile) lives in the learner's working folder and
-is checked in the kernel only; its copy also travels in the source bundle of task 8, which is
+is checked in the kernel only; its copy also travels in the source bundle of task 9, which is
 parsed here.
 """
 
@@ -116,7 +116,7 @@ def _trusts(role: dict, service: str) -> bool:
     )
 
 
-# --- task 2: the repository -----------------------------------------------------------------
+# --- task 3: the repository -----------------------------------------------------------------
 
 
 def registry(lab) -> None:
@@ -154,7 +154,7 @@ def registry(lab) -> None:
         expect(r.get("action", {}).get("type") == "expire", "every rule's action is expire")
 
 
-# --- task 3: the pushed image ---------------------------------------------------------------
+# --- task 4: the pushed image ---------------------------------------------------------------
 
 
 def pushed_image(lab) -> None:
@@ -176,7 +176,7 @@ def pushed_image(lab) -> None:
     expect(layers[0].get("size", 0) > 1000, "the layer is too small to hold the application")
 
 
-# --- task 4: cluster, roles, task definition ------------------------------------------------
+# --- task 5: cluster, roles, task definition ------------------------------------------------
 
 
 def task_definition(lab) -> None:
@@ -268,7 +268,7 @@ def task_definition(lab) -> None:
                 expect(action.lower() == "ecr:getauthorizationtoken", f"{action} on '*'")
 
 
-# --- task 5: load balancer -------------------------------------------------------------------
+# --- task 6: load balancer -------------------------------------------------------------------
 
 
 def load_balancing(lab) -> None:
@@ -298,7 +298,7 @@ def load_balancing(lab) -> None:
     )
 
 
-# --- task 6: Cloud Map ------------------------------------------------------------------------
+# --- task 7: Cloud Map ------------------------------------------------------------------------
 
 
 def service_discovery(lab) -> None:
@@ -318,7 +318,7 @@ def service_discovery(lab) -> None:
     )
 
 
-# --- task 7: the ECS service -----------------------------------------------------------------
+# --- task 8: the ECS service -----------------------------------------------------------------
 
 
 def ecs_service(lab) -> None:
@@ -362,7 +362,7 @@ def ecs_service(lab) -> None:
     )
 
 
-# --- task 8: the pipeline --------------------------------------------------------------------
+# --- task 9: the pipeline --------------------------------------------------------------------
 
 
 def pipeline(lab) -> None:
