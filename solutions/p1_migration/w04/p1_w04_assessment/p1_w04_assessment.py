@@ -122,7 +122,8 @@ for obj in listing:
 # - `ENCRYPTED_PORTS`: ports whose protocol is encrypted (HTTPS, SSH/SFTP, LDAPS);
 # - `EOL_OS`: operating systems out of vendor support (an OS string *starting* with one of them);
 # - `SEVEN_RS`: the seven migration strategies;
-# - `HEADROOM`: the utilisation a right-sized server should run at, at its observed load.
+# - `HEADROOM`: the utilisation a right-sized server should run at, at its observed load;
+# - `md_table(df)`: a DataFrame as a Markdown table, for the report of task 8.
 
 
 # %% nbgrader={"grade": false, "grade_id": "helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -163,6 +164,14 @@ def figure_saved(name: str) -> None:
 def hosts_in(text: str, hostnames) -> set[str]:
     """The hostnames of ``hostnames`` that ``text`` mentions (as whole words)."""
     return {h for h in hostnames if re.search(rf"(?<![\w-]){re.escape(h)}(?![\w-])", str(text))}
+
+
+def md_table(df: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (its columns; reset_index() first to show the index)."""
+    header = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    rule = "|" + "---|" * len(df.columns)
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
 
 
 def estate_csv(rel: str) -> pd.DataFrame:
@@ -948,6 +957,10 @@ for column in ("strategy", "target", "reason"):
 unknown = sorted(set(strategies["strategy"]) - set(SEVEN_RS))
 expect(not unknown, f"strategies {unknown} are not among the 7 Rs {SEVEN_RS}")
 expect(
+    "db01" in strategies.index,
+    "index strategies by hostname (one row per host of servers)",
+)
+expect(
     strategies.loc["db01", "strategy"] == "replatform",
     f"db01 (Oracle RAC) is {strategies.loc['db01', 'strategy']!r}: it is replatformed to Aurora",
 )
@@ -1304,20 +1317,21 @@ expect(
 )
 covered = set().union(*(hosts_in(c, check_servers.index) for c in risks["component"]))
 check_prod = set(check_servers.index[check_servers["environment"] == "production"])
-required = {
-    h: f"its OS {check_servers.loc[h, 'os']} is end of life"
-    for h, o in check_servers["os"].items()
-    if str(o).startswith(EOL_OS)
-}
+required: dict[str, list[str]] = {}
+for h, o in check_servers["os"].items():
+    if str(o).startswith(EOL_OS):
+        required.setdefault(h, []).append(f"its OS {o} is end of life")
 for f in check_flows.itertuples():
     if f.source in check_servers.index and f.source not in check_prod and f.target in check_prod:
-        required.setdefault(f.source, f"it is not production but connects to {f.target}")
+        why = f"it is not production but connects to {f.target}"
+        if why not in required.get(f.source, []):
+            required.setdefault(f.source, []).append(why)
 for h in check_servers.index[check_servers["role"] == "db"]:
-    required.setdefault(h, "the database conversion and cutover")
+    required.setdefault(h, []).append("the database conversion and cutover are the biggest risk")
 for h in check_servers.index[check_servers["role"] == "backup"]:
-    required.setdefault(h, "untested restores from tape")
-for host, why in sorted(required.items()):
-    expect(host in covered, f"no risk names {host} in its component, yet {why}")
+    required.setdefault(h, []).append("its tape restores have not been tested for years")
+for host, whys in sorted(required.items()):
+    expect(host in covered, f"no risk names {host} in its component, yet {'; '.join(whys)}")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task8_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1348,19 +1362,12 @@ for host, why in sorted(required.items()):
 # dependency; a `subgraph` per wave reads well), saved with
 # `lab.portfolio.add_diagram(names["diagram"], text)`.
 #
-# Useful: `DataFrame.to_markdown()` (needs the `tabulate` package; otherwise build the `| ... |`
-# lines yourself), f-strings with `:,.0f`.
+# Useful: `md_table(df)` (from the helpers cell: a DataFrame as a Markdown table; call
+# `reset_index()` first to include the index), f-strings with `:,` and `:,.0f`.
 
 
 # %% nbgrader={"grade": false, "grade_id": "report_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-def md_table(df: pd.DataFrame) -> str:
-    header = "| " + " | ".join(str(c) for c in df.columns) + " |"
-    rule = "|" + "---|" * len(df.columns)
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
-
-
 onprem = pd.read_csv(io.BytesIO(read_discovery("costs/onprem_costs.csv")))
 prices = pd.read_csv(io.BytesIO(read_discovery("costs/aws_prices.csv")))
 onprem_annual = int(onprem["annual_cost_usd"].sum())
