@@ -330,9 +330,11 @@ def _buffered(rewrite):
                 return lambda data: None
 
             body = b"".join(app(environ, capture))
-            status, headers, body = rewrite(
-                method, path, request, captured["status"], captured["headers"], body
-            )
+            status, headers = captured["status"], captured["headers"]
+            try:
+                status, headers, body = rewrite(method, path, request, status, headers, body)
+            except Exception:  # noqa: BLE001 (an odd request: answer what the app answered)
+                pass
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             start_response(status, [*headers, ("Content-Length", str(len(body)))])
             return [body]
@@ -428,11 +430,14 @@ MUTANTS = [
     ("malformed orders answer 500 instead of 400", _bad_input_500),
 ]
 missed = []
-for description, rewrite in MUTANTS:
-    with p1_retail.start_shop(DATABASE_URL, wrap=_buffered(rewrite), threads=4) as broken:
-        outcome = run_tests(FUNCTIONAL_TESTS, broken.url)
-    if all(ok for _, ok, _ in outcome):
-        missed.append(description)
+import contextlib as _contextlib
+
+with _contextlib.redirect_stderr(_io.StringIO()):  # the broken shops may complain; not graded
+    for description, rewrite in MUTANTS:
+        with p1_retail.start_shop(DATABASE_URL, wrap=_buffered(rewrite), threads=4) as broken:
+            outcome = run_tests(FUNCTIONAL_TESTS, broken.url)
+        if all(ok for _, ok, _ in outcome):
+            missed.append(description)
 expect(
     not missed,
     "your tests all pass against a shop where " + "; and where ".join(missed) + ": a test of "
