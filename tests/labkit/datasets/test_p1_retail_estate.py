@@ -309,3 +309,36 @@ def test_health_503_when_the_database_stops(database):
         assert get_json(shop.url + "/api/products/RS-10001")[0] == 503
         rds.start_db_instance(DBInstanceIdentifier="shop-db")
         assert get_json(shop.url + "/health")[0] == 200  # reconnects after a restart
+
+
+def test_container_entry_point_serves_and_stops_on_sigterm(database):
+    """``python wsgi.py`` as a container runs it: configured by the environment, stopped by
+    SIGTERM (docker stop, an ECS task stopping) with exit status 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    _, url = database
+    env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "wsgi.py"],
+        cwd=ROOT / "app",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("shop listening on http://127.0.0.1:"), line
+        base = line.split()[-1]
+        assert get_json(base + "/health") == (200, {"status": "ok", "database": "ok"})
+        assert get_json(base + "/api/products/RS-10001")[1]["sku"] == "RS-10001"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert proc.stderr.read() == ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
