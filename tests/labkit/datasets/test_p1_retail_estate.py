@@ -56,6 +56,8 @@ def test_an_image_for_every_sku_and_small():
     for sku in skus():
         data = (images / "products" / f"{sku}.jpg").read_bytes()
         assert data[:3] == b"\xff\xd8\xff", sku
+    for product in p1_retail.read_table("PRODUCTS"):  # the database's IMAGE_FILE resolves
+        assert (images / product["IMAGE_FILE"]).is_file(), product["IMAGE_FILE"]
     assert list((images / "banners").glob("*.png"))
     total = sum(p.stat().st_size for p in images.rglob("*") if p.is_file())
     assert total < 1_600_000
