@@ -688,9 +688,10 @@ for trace_id, (path, status) in wanted.items():
             re.fullmatch(r"[0-9a-f]{16}", str(sub.get("id", ""))),
             f"GET {path}: subsegment id {sub.get('id')!r}",
         )
+    password = DATABASE_URL.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
     expect(
-        ":" + DATABASE_URL.split(":")[2].split("@")[0] + "@" not in json.dumps(doc),
-        f"GET {path}: the trace contains the database password",
+        password not in json.dumps(doc),
+        f"GET {path}: the trace contains the database password; strip it from sql.url",
     )
 ### END HIDDEN TESTS
 
@@ -791,8 +792,8 @@ expect(alarm.get("ActionsEnabled", True), "the alarm's actions are disabled")
 #
 # 1. Start the shop on the RDS database (`p1_retail.start_shop(DATABASE_URL, ...)`; keep your
 #    X-Ray middleware on if you like).
-# 2. **Normal traffic.** For about 4 seconds (3 alarm periods at this lab's speed), send bursts
-#    of API requests (e.g. 40 `GET /api/products/<sku>` over 8 threads with a
+# 2. **Normal traffic.** For about 3 seconds (2-3 alarm periods at this lab's speed), send bursts
+#    of API requests (e.g. 30 `GET /api/products/<sku>` over 6 threads with a
 #    `ThreadPoolExecutor`), measure each request's latency in **milliseconds**, and after each
 #    burst publish the values with `put_metric_data` (`Values=[...]`, at most 150 per datum,
 #    `Unit="Milliseconds"`, the `Service` dimension). The p95 of this phase is the migration's
@@ -825,7 +826,7 @@ def alarm_state() -> str:
     ]
 
 
-def burst(base_url: str, count: int = 40, workers: int = 8) -> list[float]:
+def burst(base_url: str, count: int = 30, workers: int = 6) -> list[float]:
     paths = [f"/api/products/{secrets.choice(SKUS)}" for _ in range(count)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda p: get(base_url + p), paths))
@@ -874,7 +875,7 @@ def run_phase(base_url: str, phase: str, until, limit_s: float, locked: bool = F
 
 drill_started = time.time()
 with p1_retail.start_shop(DATABASE_URL) as drill_shop:
-    run_phase(drill_shop.url, "normal", lambda: False, 4.0)
+    run_phase(drill_shop.url, "normal", lambda: False, 3.0)
     normal_p95 = p95([ms for b in drill_log if b["phase"] == "normal" for ms in b["ms"]])
     run_phase(drill_shop.url, "incident", lambda: alarm_state() == "ALARM", 20.0, locked=True)
     alarm_seen_at = time.time()
@@ -1232,7 +1233,7 @@ Normal p95 measured in the incident drill: **{normal_p95:.1f} ms** ({served} req
 ## Procedure
 1. Open the dashboard `{names["dashboard"]}`: is the ALB p95 up too? Are 5xx errors rising, is
    WAF blocking a flood (rate rule `{names["rate_rule"]}`)?
-2. X-Ray: `get_trace_summaries` for the last 15 minutes filtered on `respontime > 0.2`, open
+2. X-Ray: `get_trace_summaries` for the last 15 minutes filtered on `responsetime > 0.2`, open
    the slowest traces: is the time in the `postgres` subsegments or in the application?
 3. Database time: in RDS, `SELECT pid, state, wait_event_type, query FROM pg_stat_activity
    WHERE wait_event_type = 'Lock'` shows blocked queries; find the blocker with
