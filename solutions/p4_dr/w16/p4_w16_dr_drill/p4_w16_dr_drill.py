@@ -223,7 +223,8 @@ print("trades on the writer:", len(trade_ids(writer_arn(gc))))
 #   stderr, and nbgrader fails a cell that writes to stderr).
 # - `stop()`: signal the loop (a `threading.Event`), join the thread, close its connection.
 #
-# Then run a warm-up: `warmup = TradeWriter()`, start it, let it write for 1 s, stop it.
+# Then run a warm-up: `warmup = TradeWriter()`, start it, let it write for about a second,
+# stop it.
 
 # %% nbgrader={"grade": false, "grade_id": "writer_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -293,7 +294,7 @@ class TradeWriter:
 
 warmup = TradeWriter()
 warmup.start()
-time.sleep(1.0)
+time.sleep(0.7)
 warmup.stop()
 ### END SOLUTION
 print(f"warm-up: {len(warmup.acked)} trades acknowledged, {len(warmup.errors)} errors")
@@ -319,7 +320,7 @@ def check_log(writer, what: str) -> list[int]:
 
 
 ids = check_log(warmup, "warm-up")
-expect(len(ids) >= 20, f"the warm-up acknowledged only {len(ids)} trades in 1 s")
+expect(len(ids) >= 10, f"the warm-up acknowledged only {len(ids)} trades")
 _count = len(warmup.acked)
 time.sleep(0.2)
 expect(len(warmup.acked) == _count, "the writer still acknowledges trades after stop()")
@@ -341,7 +342,7 @@ expect(
 _before = max(stored)
 _again = TradeWriter()
 _again.start()
-time.sleep(0.5)
+time.sleep(0.3)
 _again.stop()
 _ids = check_log(_again, "a second TradeWriter")
 expect(_ids[0] > max(ids), "a new run must continue after the highest id in the table")
@@ -355,13 +356,13 @@ expect(max(trade_ids(writer_now)) > _before, "the second run wrote nothing")
 # A **switchover** (`switchover_global_cluster`) is the planned move: Aurora waits until the
 # secondary has every committed transaction, then swaps the roles. Prove it with the load:
 #
-# 1. Start `planned_load = TradeWriter()` and let it write for 1 s.
+# 1. Start `planned_load = TradeWriter()` and let it write for about a second.
 # 2. Note the writer (`from`) and the secondary (`to`) of the settled global cluster; record
 #    `started_at = time.monotonic()` and call `switchover_global_cluster` with the target's
 #    **ARN**, on the RDS client of the target's region.
 # 3. Wait (poll `planned_load.acked`) until the load has an acknowledged trade **on the new
 #    writer's region** acked after `started_at`; that ack's time is `completed_at`. The RTO
-#    is `completed_at - started_at`. Let the load write 1 s more, stop it,
+#    is `completed_at - started_at`. Let the load write half a second more, stop it,
 #    `wait_until_settled()`.
 # 4. RPO: the acknowledged ids that the **new writer** does not have (`trade_ids(...)`) are
 #    `lost_ids` (sorted). `rpo_seconds` is 0 when nothing is lost; otherwise the time from the
@@ -398,7 +399,7 @@ def first_ack_in(writer: TradeWriter, region: str, after: float, timeout: float 
         time.sleep(0.02)
 
 
-def drill(writer: TradeWriter, switch, before=1.0, after=1.0, prepare=None) -> dict:
+def drill(writer: TradeWriter, switch, before=0.7, after=0.5, prepare=None) -> dict:
     """Run ``switch(source_arn, target_arn)`` under ``writer``'s load; measure RTO and RPO.
     ``prepare(source_arn, target_arn)`` runs under load just before the switch."""
     writer.start()
@@ -518,7 +519,7 @@ expect(
 #    in us-west-2.
 # 3. `started_at`, then `failover_global_cluster(..., AllowDataLoss=True)` to the secondary;
 #    measure as in task 2 (first ack on the new writer after `started_at`), let the load write
-#    1 s more, stop it, wait until settled.
+#    half a second more, stop it, wait until settled.
 # 4. Compute `lost_ids` and `rpo_seconds` from the ack log and the new writer, as in task 2.
 # 5. Reconcile with RDS: among the new writer's `cluster_events`, the one that starts
 #    `"Global failover to"` and says how many `committed transaction(s)` were lost. Store that
@@ -646,7 +647,7 @@ expect(
 ### BEGIN SOLUTION
 t0 = planned_load.acked[0]["at"]
 BIN = 0.25
-timeline_fig = Figure(figsize=(10, 4))
+timeline_fig = Figure(figsize=(10, 5))
 ax = timeline_fig.add_subplot()
 for load, label, color in (
     (planned_load, "writes/s (planned drill)", "tab:blue"),
@@ -679,7 +680,7 @@ ax.set_title(
     f"DR drill: {planned['acked'] + unplanned['acked']} trades acknowledged, "
     f"{len(unplanned['lost_ids'])} lost in the unplanned failover"
 )
-ax.legend(loc="upper right", fontsize="small")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize="small")
 timeline_fig.tight_layout()
 lab.portfolio.add_figure(names["figure"], timeline_fig)
 ### END SOLUTION
@@ -864,16 +865,22 @@ for section in ("Scenario", "RTO", "RPO", "Timeline", "Findings", "Improvements"
 print("measurements and DR report are in the portfolio")
 
 ### BEGIN HIDDEN TESTS
-_lost = len(unplanned["lost_ids"])
+_writer_now = writer_arn(wait_until_settled())
+_truth = sorted({a["id"] for a in unplanned_load.acked} - trade_ids(_writer_now))
+_lost = len(_truth)
 _unplanned = measurement("unplanned_lost_trades")
 expect(
     _unplanned["value"] == _lost,
-    f"unplanned_lost_trades is {_unplanned['value']}; the failover lost {_lost} trades",
+    f"unplanned_lost_trades is {_unplanned['value']}; the new writer misses {_lost} of the "
+    "acknowledged trades of the unplanned drill",
 )
 _u_rpo = measurement("unplanned_rpo")
 expect(
-    abs(_u_rpo["value"] - unplanned["rpo_seconds"] / TIME_SCALE / 60) < 0.01
-    and _u_rpo["value"] > 0,
+    _u_rpo["value"] > 0,
+    f"unplanned_rpo is {_u_rpo['value']} min, but {_lost} acknowledged trades were lost",
+)
+expect(
+    abs(_u_rpo["value"] - unplanned["rpo_seconds"] / TIME_SCALE / 60) < 0.01,
     f"unplanned_rpo is {_u_rpo['value']} min; measured {unplanned['rpo_seconds']:.3f} s",
 )
 expect(
@@ -1026,9 +1033,12 @@ for needle in ("switchover", "failover", "allowdataloss", names["global_cluster"
         f"the runbook's procedure never mentions {needle!r}",
     )
 expect(names["topic"] in runbook_text, f"the runbook's escalation should name {names['topic']}")
+_truth = sorted(
+    {a["id"] for a in unplanned_load.acked} - trade_ids(writer_arn(wait_until_settled()))
+)
 expect(
-    str(len(unplanned["lost_ids"])) in lessons_text,
-    f"the lessons learned should say how many trades were lost ({len(unplanned['lost_ids'])})",
+    _truth and str(len(_truth)) in lessons_text,
+    f"the lessons learned should say how many trades were lost ({len(_truth)})",
 )
 ### END HIDDEN TESTS
 

@@ -1052,6 +1052,7 @@ colors = [
 ax.barh(tests, times, color=colors)
 for y, t in enumerate(times):
     ax.annotate(f"{t:.2f} s", (t, y), xytext=(4, 0), textcoords="offset points", va="center")
+ax.set_xlim(0, max(times) * 1.2)
 ax.set_xlabel(f"seconds to recover (emulator time scale {TIME_SCALE})")
 ax.set_title(f"DR test suite: measured failover times (RTO {RTO_SECONDS} s)")
 ax.invert_yaxis()
