@@ -27,11 +27,12 @@
 # - is it **fast enough**: the target is an API **p95 latency under 200 ms**;
 # - are the **security controls** the architecture promised really in place?
 #
-# You test the real thing: the seed started an **RDS PostgreSQL instance** (a real PostgreSQL
+# You test the real thing, in **staging**, the copy of production the migration team built:
+# the seed started an **RDS PostgreSQL instance** `retail-staging-db` (a real PostgreSQL
 # server on the emulator) and loaded the migrated data into it; the setup cell reads the
-# database URL from **Secrets Manager** and starts the **shop application** on loopback
-# (`p1_retail.start_shop`, the same code the container runs). Every number you report comes
-# from requests you sent and timed.
+# database URL from **Secrets Manager** (`retail/staging/database-url`) and starts the **shop
+# application** on loopback (`p1_retail.start_shop`, the same code the container runs). Every
+# number you report comes from requests you sent and timed.
 #
 # ## What you will do
 #
@@ -1053,8 +1054,8 @@ met = "met" if s["p95_ms"] < 200 else "NOT met"
 REPORT = f"""# Test report: the migrated retail shop (week 5)
 
 ## Scope
-The shop application (`app/`, the code of container image 1.4.0) against the migrated
-database on RDS PostgreSQL (`{names["db_instance"]}`): functional behaviour of the API and
+The shop application (`app/`, the code of container image 1.4.0) against the staging copy
+of the migrated database on RDS PostgreSQL (`{names["db_instance"]}`): functional behaviour of the API and
 pages, API latency under concurrent load, and the security controls of the data tier.
 Not in scope: product images from S3/CloudFront and the ALB/WAF path (week 6).
 

@@ -1,13 +1,14 @@
-"""Starting state of p1_w05_testing: the migrated shop's database and its surroundings, as the
-migration left them on day 13, including the security mistakes the learner has to find.
+"""Starting state of p1_w05_testing: the staging copy of the migrated shop's data tier, as the
+migration team left it on day 13, including the security mistakes the learner has to find.
 
 - the landing-zone VPC ``lz-vpc`` with two data subnets and a DB subnet group;
-- the security groups ``lz-app-sg`` (the application tasks) and ``lz-db-sg`` which, by a
-  leftover of the migration weekend, admits 5432 from 0.0.0.0/0 and not from ``lz-app-sg``;
-- the RDS PostgreSQL instance ``retail-shop-db`` (a real PostgreSQL server on the emulator),
+- the security groups ``lz-app-sg`` (the application tasks) and ``retail-staging-db-sg``
+  which, by a leftover of the migration weekend, admits 5432 from 0.0.0.0/0 and not from
+  ``lz-app-sg``;
+- the RDS PostgreSQL instance ``retail-staging-db`` (a real PostgreSQL server on the emulator),
   encrypted, but **publicly accessible**, loaded with the migrated data
   (``p1_retail.load_postgres``);
-- the secret ``retail/shop/database-url`` (the database URL) **without rotation**, and the
+- the secret ``retail/staging/database-url`` (the database URL) **without rotation**, and the
   rotation function ``retail-shop-secret-rotation`` the platform team provides;
 - the ECS task definition ``retail-shop-staging`` (the test environment's) revision 1 with
   DATABASE_URL in **plain environment**.
@@ -28,7 +29,7 @@ from labkit.datasets import p1_retail
 MASTER_PASSWORD = "Shop-Migration-2026"  # the seeded instance's master password (in the secret)
 
 ROTATION_CODE = '''\
-"""Secrets Manager rotation for retail/shop/database-url (single user).
+"""Secrets Manager rotation for the shop's database secrets (single user).
 
 The four steps of the rotation protocol; this training version keeps the same credentials
 (createSecret copies the current value to AWSPENDING) so a rotation never locks the shop out.
@@ -92,7 +93,7 @@ def _network(lab) -> dict[str, str]:
         g["GroupName"]: g for g in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]
     }
     ids = {}
-    for key, description in (("sg_app", "Application tasks"), ("sg_db", "Shop database")):
+    for key, description in (("sg_app", "Application tasks"), ("sg_db", "Staging shop database")):
         name = names[key]
         if name in groups:
             ids[key] = groups[name]["GroupId"]
@@ -121,7 +122,7 @@ def _network(lab) -> dict[str, str]:
     except rds.exceptions.DBSubnetGroupNotFoundFault:
         rds.create_db_subnet_group(
             DBSubnetGroupName=names["db_subnet_group"],
-            DBSubnetGroupDescription="Data tier of the landing zone",
+            DBSubnetGroupDescription="Data tier of the landing zone (staging)",
             SubnetIds=data_ids,
         )
     return {"vpc_id": vpc_id, "sg_app_id": ids["sg_app"], "sg_db_id": ids["sg_db"]}
@@ -220,7 +221,7 @@ def seed(lab) -> dict[str, str]:
     except secrets.exceptions.ResourceNotFoundException:
         secret_arn = secrets.create_secret(
             Name=names["db_secret"],
-            Description="Connection URL of the migrated shop database",
+            Description="Connection URL of the staging shop database",
             SecretString=url,
         )["ARN"]
     found["db_secret_arn"] = secret_arn
