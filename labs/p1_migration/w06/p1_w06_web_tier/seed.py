@@ -163,6 +163,7 @@ def seed(lab) -> dict[str, str]:
         "vpc_id": vpc_id,
         "alb_arn": alb["LoadBalancerArn"],
         "alb_dns": alb["DNSName"],
+        "alb_zone_id": alb["CanonicalHostedZoneId"],
         "target_group_arn": tg["TargetGroupArn"],
         "zone_id": zone["Id"].split("/")[-1],
     }

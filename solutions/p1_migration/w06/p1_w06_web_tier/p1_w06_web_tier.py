@@ -111,7 +111,7 @@ ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 print(lab)
 print("caller:", boto3.client("sts").get_caller_identity()["Arn"])
-for key in ("alb_arn", "alb_dns", "target_group_arn", "zone_id"):
+for key in ("alb_arn", "alb_dns", "alb_zone_id", "target_group_arn", "zone_id"):
     print(f"{key:17} {names[key]}")
 print("NFS images:", IMAGES_DIR, "-", sum(1 for p in IMAGES_DIR.rglob("*") if p.is_file()), "files")
 
@@ -473,8 +473,12 @@ with p1_retail.start_shop(
 #    - `images`: the bucket's **regional** endpoint `<bucket>.s3.us-east-1.amazonaws.com`, with
 #      `S3OriginConfig={"OriginAccessIdentity": ""}` (no OAI) and `OriginAccessControlId` set to
 #      your OAC's id;
-#    - `alb`: the load balancer's DNS name (`names["alb_dns"]`) with a `CustomOriginConfig`
-#      whose `OriginProtocolPolicy` is `https-only` (task 5 gives the ALB HTTPS).
+#    - `alb`: the domain `names["origin_domain"]` (`origin.retail-shop.example.com`) with a
+#      `CustomOriginConfig` whose `OriginProtocolPolicy` is `https-only`. Why not the load
+#      balancer's own DNS name (`names["alb_dns"]`)? Over HTTPS, CloudFront checks that the
+#      origin's certificate matches the origin's domain name, and no certificate of yours can
+#      cover `*.elb.amazonaws.com`. In task 5 the ALB gets a certificate that covers the origin
+#      domain, and the origin domain becomes an alias record pointing at the ALB.
 # 3. Cache behaviours. The viewer's path is the S3 key (CloudFront forwards the path as is), so
 #    the images are served at `/products/*` and `/banners/*`:
 #
@@ -557,7 +561,7 @@ def distribution_config(caller_reference: str) -> dict:
                 },
                 {
                     "Id": "alb",
-                    "DomainName": names["alb_dns"],
+                    "DomainName": names["origin_domain"],
                     "CustomOriginConfig": {
                         "HTTPPort": 80,
                         "HTTPSPort": 443,
@@ -614,8 +618,12 @@ expect(
     s3_origins,
     f"the distribution has no origin for the bucket {names['images_bucket']} (origins: {[o['DomainName'] for o in origins.values()]})",
 )
-alb_origins = [o for o in origins.values() if o["DomainName"] == names["alb_dns"]]
-expect(alb_origins, f"the distribution has no origin for the load balancer {names['alb_dns']}")
+alb_origins = [o for o in origins.values() if o["DomainName"] == names["origin_domain"]]
+expect(
+    alb_origins,
+    f"the distribution has no origin {names['origin_domain']} for the load balancer "
+    f"(origins: {[o['DomainName'] for o in origins.values()]})",
+)
 by_path = {b["PathPattern"]: b for b in config.get("CacheBehaviors", {}).get("Items", [])}
 expect("/api/*" in by_path, f"no cache behaviour for /api/* (found {sorted(by_path)})")
 print("distribution", found_dist["Id"], "has the bucket and load balancer origins")
@@ -781,8 +789,9 @@ expect(all(block.values()), "Block Public Access must stay fully on")
 # there so every renewal validates on its own.
 #
 # 1. Request a certificate for `names["domain"]` (`shop.retail-shop.example.com`) with the
-#    subject alternative name `names["alt_domain"]`, `ValidationMethod="DNS"`. Re-running must
-#    not request a second certificate (look it up with `certificates_for(...)`, or pass an
+#    subject alternative names `names["alt_domain"]` and `names["origin_domain"]` (the name
+#    CloudFront uses to reach the ALB, task 3), `ValidationMethod="DNS"`. Re-running must not
+#    request a second certificate (look it up with `certificates_for(...)`, or pass an
 #    `IdempotencyToken`).
 # 2. Create the validation records: `describe_certificate` lists, under
 #    `DomainValidationOptions`, a `ResourceRecord` (Name, Type `CNAME`, Value) per domain; UPSERT
@@ -792,6 +801,11 @@ expect(all(block.values()), "Block Public Access must stay fully on")
 #    to the target group `names["target_group_arn"]`.
 # 4. Change the existing **HTTP:80** listener (the seed's, which forwards) so that it **redirects**
 #    to HTTPS on port 443 with `StatusCode="HTTP_301"`: nobody types `https://`.
+# 5. The origin name: an **alias** A record `names["origin_domain"]` in the zone, pointing at the
+#    load balancer (`AliasTarget`: `DNSName=names["alb_dns"]`, `HostedZoneId` = the ALB's
+#    canonical hosted zone `names["alb_zone_id"]`, `EvaluateTargetHealth=True`). An alias costs
+#    nothing per query and follows the ALB's changing IP addresses. `route53.test_dns_answer`
+#    shows what DNS answers.
 #
 # Useful calls: `acm.request_certificate`, `acm.describe_certificate`,
 # `route53.change_resource_record_sets`, `elbv2.describe_listeners`, `create_listener`,
@@ -805,7 +819,7 @@ if existing_certs:
 else:
     cert_arn = acm.request_certificate(
         DomainName=names["domain"],
-        SubjectAlternativeNames=[names["alt_domain"]],
+        SubjectAlternativeNames=[names["alt_domain"], names["origin_domain"]],
         ValidationMethod="DNS",
         IdempotencyToken="retailshopweb",
         Tags=[{"Key": "app", "Value": "retail-shop"}],
@@ -825,9 +839,23 @@ changes = [
     }
     for o in options
 ]
+changes.append(
+    {
+        "Action": "UPSERT",
+        "ResourceRecordSet": {
+            "Name": names["origin_domain"],
+            "Type": "A",
+            "AliasTarget": {
+                "HostedZoneId": names["alb_zone_id"],
+                "DNSName": names["alb_dns"],
+                "EvaluateTargetHealth": True,
+            },
+        },
+    }
+)
 route53.change_resource_record_sets(
     HostedZoneId=names["zone_id"],
-    ChangeBatch={"Comment": "ACM DNS validation", "Changes": changes},
+    ChangeBatch={"Comment": "ACM DNS validation, CloudFront's origin", "Changes": changes},
 )
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -886,9 +914,28 @@ expect(
     cert.get("Type") == "AMAZON_ISSUED",
     f"the certificate is {cert.get('Type')}; request it from ACM, don't import one",
 )
+for san in (names["alt_domain"], names["origin_domain"]):
+    expect(
+        san in cert.get("SubjectAlternativeNames", []),
+        f"the certificate lacks the subject alternative name {san}",
+    )
+answer = route53.test_dns_answer(
+    HostedZoneId=names["zone_id"], RecordName=names["origin_domain"], RecordType="A"
+)
 expect(
-    names["alt_domain"] in cert.get("SubjectAlternativeNames", []),
-    f"the certificate lacks the SAN {names['alt_domain']}",
+    names["alb_dns"] in answer.get("RecordData", []),
+    f"DNS answers {answer.get('RecordData')} for {names['origin_domain']}, expected the load "
+    f"balancer {names['alb_dns']}",
+)
+origin_records = [
+    r
+    for r in route53.list_resource_record_sets(HostedZoneId=names["zone_id"])["ResourceRecordSets"]
+    if r["Name"].rstrip(".") == names["origin_domain"] and r["Type"] == "A"
+]
+expect(
+    origin_records
+    and origin_records[0].get("AliasTarget", {}).get("HostedZoneId") == names["alb_zone_id"],
+    f"{names['origin_domain']} should be an alias A record to the ALB (hosted zone {names['alb_zone_id']})",
 )
 options = cert.get("DomainValidationOptions", [])
 expect(
@@ -1077,13 +1124,16 @@ Load Balancer `{names["alb"]}`, which terminates TLS and forwards to the Auto Sc
 | CloudFront | `{web["DomainName"]}` | edge cache, HTTPS for viewers, price class 100 |
 | Origin access control | `{names["oac"]}` | sigv4-signed requests from CloudFront to S3 |
 | S3 bucket | `{names["images_bucket"]}` | versioned, SSE-S3, Block Public Access, ACLs disabled |
-| ACM certificate | `{cert_arn}` | `{names["domain"]}` + `{names["alt_domain"]}`, DNS-validated |
+| ACM certificate | `{cert_arn}` | `{names["domain"]}`, `{names["alt_domain"]}`, `{names["origin_domain"]}`; DNS-validated |
+| Origin record | `{names["origin_domain"]}` | alias A record to the ALB, CloudFront's HTTPS origin |
 | ALB | `{names["alb"]}` | HTTPS:443 ({TLS_POLICY}), HTTP:80 → 301 to HTTPS |
 | Auto Scaling group | `{names["asg"]}` | {group["MinSize"]} to {group["MaxSize"]} instances |
 
 ## Design Decisions
 - **Origin access control instead of a public bucket or an OAI**: the bucket stays private; the
   bucket policy admits only `cloudfront.amazonaws.com` with `AWS:SourceArn` = `{web["ARN"]}`.
+- **CloudFront reaches the ALB as `{names["origin_domain"]}`** (an alias record), a name the
+  ALB's certificate covers, so CloudFront can verify the origin over HTTPS.
 - **Keys equal the NFS paths** (`products/RS-10001.jpg`): the application and the database keep
   their paths; CloudFront serves `/products/*` and `/banners/*` from S3.
 - **Cache per path**: images use CachingOptimized and `Cache-Control: public, max-age=31536000,
@@ -1110,7 +1160,7 @@ lab.portfolio.write_document("architecture", names["architecture_doc"], doc)
 diagram = f"""flowchart LR
   viewer([Customer browser]) -->|HTTPS| cf[CloudFront {web["DomainName"]}]
   cf -->|/products/* /banners/* OAC sigv4| s3[(S3 {names["images_bucket"]})]
-  cf -->|/api/* and pages, no cache| alb[ALB {names["alb"]} HTTPS:443]
+  cf -->|/api/* and pages, no cache, HTTPS to {names["origin_domain"]}| alb[ALB {names["alb"]} HTTPS:443]
   alb -->|forward| tg[Target group {names["target_group"]}]
   tg --> asg[Auto Scaling group {names["asg"]} {group["MinSize"]}-{group["MaxSize"]}]
   asg --> db[(PostgreSQL)]

@@ -161,8 +161,8 @@ def distribution(lab) -> None:
         not s3_origin.get("S3OriginConfig", {}).get("OriginAccessIdentity"),
         "the S3 origin uses a legacy origin access identity",
     )
-    alb_origin = next((o for o in origins if o["DomainName"] == names["alb_dns"]), None)
-    expect(alb_origin, f"no origin for the load balancer {names['alb_dns']}")
+    alb_origin = next((o for o in origins if o["DomainName"] == names["origin_domain"]), None)
+    expect(alb_origin, f"no origin {names['origin_domain']} for the load balancer")
     expect(
         alb_origin.get("CustomOriginConfig", {}).get("OriginProtocolPolicy") == "https-only",
         "the load balancer origin must be https-only",
@@ -242,7 +242,15 @@ def https_listener(lab) -> None:
     expect(len(certs) == 1, f"expected one certificate for {names['domain']}, found {len(certs)}")
     cert = certs[0]
     expect(cert.get("Type") == "AMAZON_ISSUED", "request the certificate from ACM")
-    expect(names["alt_domain"] in cert.get("SubjectAlternativeNames", []), "SAN missing")
+    for san in (names["alt_domain"], names["origin_domain"]):
+        expect(san in cert.get("SubjectAlternativeNames", []), f"SAN {san} missing")
+    answer = route53.test_dns_answer(
+        HostedZoneId=names["zone_id"], RecordName=names["origin_domain"], RecordType="A"
+    )
+    expect(
+        names["alb_dns"] in answer.get("RecordData", []),
+        f"DNS answers {answer.get('RecordData')} for {names['origin_domain']}, not the ALB",
+    )
     options = cert.get("DomainValidationOptions", [])
     expect(options and all(o.get("ValidationMethod") == "DNS" for o in options), "DNS validation")
     records = route53.list_resource_record_sets(HostedZoneId=names["zone_id"])["ResourceRecordSets"]
