@@ -41,8 +41,9 @@
 # | 1 | Functional tests of the migrated application (the grader runs them against broken copies of the app) | HTTP, JSON | 4 |
 # | 2 | A bounded load test: latency per request, p50/p95/p99, error rate, throughput | concurrency | 4 |
 # | 3 | The latency plot and the `api_p95` measurement in your portfolio | matplotlib | 2 |
-# | 4 | Validate the security controls, find what the migration weekend left open, fix it | RDS, EC2, Secrets Manager, ECS | 4 |
-# | 5 | The test report for the steering committee | portfolio | 2 |
+# | 4 | Optimize: find the slow query the migration left behind, index it, measure again | PostgreSQL | 2 |
+# | 5 | Validate the security controls, find what the migration weekend left open, fix it | RDS, EC2, Secrets Manager, ECS | 4 |
+# | 6 | The test report for the steering committee | portfolio | 2 |
 #
 # By the end you should be able to:
 #
@@ -696,8 +697,144 @@ expect(
 expect(len(str(measurement.get("source") or "")) >= 10, "say in source how it was measured")
 ### END HIDDEN TESTS
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "optimize_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Task 4 · Optimize: the query the migration left behind (2 points)
+#
+# Customer service opens a customer's order history all day long
+# (`GET /api/customers/<id>/orders`). In staging it feels sluggish. Find out why, fix it, and
+# prove the fix with numbers:
+#
+# 1. **Measure** the endpoint: 300 requests from 16 threads over varied customers (ids 1001 to
+#    9000; the pattern `1001 + (i * 53) % 8000` spreads them), latency per request as in task 2.
+#    Keep the latencies (ms) in `before_samples` and their nearest-rank p95.
+# 2. **Explain** the query the endpoint runs, on the database itself (`psycopg.connect(
+#    DATABASE_URL)`): `EXPLAIN (ANALYZE) SELECT order_id, order_date, status, total_amount FROM
+#    orders WHERE customer_id = 1001 ORDER BY order_date DESC, order_id DESC LIMIT 100`. The
+#    plan reads every row of `orders` to find one customer's two orders: the secondary index on
+#    `orders(customer_id)` of the migrated schema (`migrated/schema.sql`) is missing here; a
+#    full-load copy (DMS does the same) creates tables and primary keys, not secondary indexes.
+# 3. **Fix**: `CREATE INDEX IF NOT EXISTS orders_customer_ix ON orders (customer_id)` (on a
+#    busy production table you would add `CONCURRENTLY`), then `ANALYZE orders`.
+# 4. **Explain and measure again** (`after_samples`, p95).
+#
+# Keep the results in `OPTIMIZATION`, a dict with `plan_before` and `plan_after` (the EXPLAIN
+# output as text, one line per row), `p95_before_ms`, `p95_after_ms`, `samples_before`,
+# `samples_after` (the two lists of ms). With 15,000 orders the difference per request is a
+# millisecond or two, lost in the noise of the HTTP round trip; compare the plans' `Execution
+# Time` too, and think of the 40 million orders the shop will have in five years.
+
+# %% nbgrader={"grade": false, "grade_id": "optimize_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+import psycopg
+
+HISTORY_SQL = (
+    "SELECT order_id, order_date, status, total_amount FROM orders WHERE customer_id = %s"
+    " ORDER BY order_date DESC, order_id DESC LIMIT 100"
+)
+
+
+def measure_history(base_url: str, total: int = 300, concurrency: int = 16) -> list[float]:
+    def one(i: int) -> float:
+        start = time.perf_counter()
+        reply = http("GET", f"{base_url}/api/customers/{1001 + (i * 53) % 8000}/orders")
+        end = time.perf_counter()
+        expect(reply.status in (200, 404), f"customer history answered {reply.status}")
+        return (end - start) * 1000
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(one, range(total)))
+
+
+def explain(customer_id: int = 1001) -> str:
+    with psycopg.connect(DATABASE_URL) as conn:
+        rows = conn.execute("EXPLAIN (ANALYZE) " + HISTORY_SQL, [customer_id]).fetchall()
+    return "\n".join(row[0] for row in rows)
+
+
+before_samples = measure_history(SHOP.url)
+plan_before = explain()
+with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+    conn.execute("CREATE INDEX IF NOT EXISTS orders_customer_ix ON orders (customer_id)")
+    conn.execute("ANALYZE orders")
+plan_after = explain()
+after_samples = measure_history(SHOP.url)
+OPTIMIZATION = {
+    "plan_before": plan_before,
+    "plan_after": plan_after,
+    "samples_before": before_samples,
+    "samples_after": after_samples,
+    "p95_before_ms": nearest_rank(before_samples, 95),
+    "p95_after_ms": nearest_rank(after_samples, 95),
+}
+print(plan_before, "\n---\n", plan_after)
+print(
+    f"p95 before {OPTIMIZATION['p95_before_ms']:.1f} ms, after {OPTIMIZATION['p95_after_ms']:.1f} ms"
+)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "optimize_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import psycopg as _psycopg
+
+with _psycopg.connect(DATABASE_URL) as _conn:
+    _indexes = _conn.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        " AND tablename = 'orders'"
+    ).fetchall()
+_on_customer = [name for name, definition in _indexes if re.search(r"\(customer_id\)", definition)]
+expect(_on_customer, f"no index on orders (customer_id); the table has {[n for n, _ in _indexes]}")
+for key in (
+    "plan_before",
+    "plan_after",
+    "p95_before_ms",
+    "p95_after_ms",
+    "samples_before",
+    "samples_after",
+):
+    expect(key in OPTIMIZATION, f"OPTIMIZATION has no {key!r}")
+expect(
+    not any(name in OPTIMIZATION["plan_before"] for name in _on_customer),
+    "plan_before already uses the customer index: explain before you create it",
+)
+expect(
+    any(name in OPTIMIZATION["plan_after"] for name in _on_customer),
+    "plan_after does not use the index on orders (customer_id)",
+)
+print("index", _on_customer, "in place and used")
+
+### BEGIN HIDDEN TESTS
+expect("Execution Time" in OPTIMIZATION["plan_before"], "use EXPLAIN (ANALYZE) for plan_before")
+expect("Execution Time" in OPTIMIZATION["plan_after"], "use EXPLAIN (ANALYZE) for plan_after")
+expect("orders" in OPTIMIZATION["plan_before"], "plan_before is not the plan of the history query")
+for when in ("before", "after"):
+    samples = OPTIMIZATION[f"samples_{when}"]
+    expect(
+        isinstance(samples, list) and 200 <= len(samples) <= 600,
+        f"samples_{when}: measure 200-600 requests, not {len(samples) if isinstance(samples, list) else samples!r}",
+    )
+    ordered = sorted(samples)
+    rank = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    expect(
+        abs(OPTIMIZATION[f"p95_{when}_ms"] - rank) < 1e-6,
+        f"p95_{when}_ms is {OPTIMIZATION[f'p95_{when}_ms']:.3f}; nearest-rank gives {rank:.3f}",
+    )
+with _psycopg.connect(DATABASE_URL) as _conn:
+    _plan = "\n".join(
+        r[0]
+        for r in _conn.execute(
+            "EXPLAIN SELECT order_id, order_date, status, total_amount FROM orders"
+            " WHERE customer_id = 4242 ORDER BY order_date DESC, order_id DESC LIMIT 100"
+        ).fetchall()
+    )
+expect(
+    "Seq Scan on orders" not in _plan, f"the history query still scans the whole table:\n{_plan}"
+)
+expect(any(name in _plan for name in _on_customer), "the planner does not use the customer index")
+_reply = http("GET", SHOP.url + "/api/customers/1001/orders")
+expect(_reply.status == 200 and "orders" in _reply.json(), "the order history endpoint is broken")
+### END HIDDEN TESTS
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task4_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 4 · Validate the security controls, and fix what fails (4 points)
+# ## Task 5 · Validate the security controls, and fix what fails (4 points)
 #
 # The architecture document promised these controls for the shop's data. Turn each into a check
 # that reads the emulated account with boto3:
@@ -724,7 +861,7 @@ expect(len(str(measurement.get("source") or "")) >= 10, "say in source how it wa
 #    - register a new revision of the task definition: the same settings, `DATABASE_URL` moved
 #      from `environment` to `secrets` (`valueFrom` the secret's ARN).
 # 4. `SECURITY_AFTER = audit_security()` must be all True. Keep `SECURITY_BEFORE` for the
-#    report (task 5). The shop must keep working throughout.
+#    report (task 6). The shop must keep working throughout.
 
 # %% nbgrader={"grade": false, "grade_id": "security_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -1018,7 +1155,7 @@ expect(
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task5_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Task 5 · The test report (2 points)
+# ## Task 6 · The test report (2 points)
 #
 # Write the report the steering committee reads before the go-live decision, as Markdown, with
 # the sections the portfolio's `test-report` kind requires (headings containing **Scope**,
@@ -1033,7 +1170,8 @@ expect(
 #   values, with one decimal: write `p95: 84.2 ms`), error rate, throughput, whether the
 #   200 ms target is met, and the security controls after the fixes;
 # - **Issues**: every control that failed before your fixes, **by its control id**, and what
-#   you changed; anything else you noticed.
+#   you changed; the missing index of task 4 (name it, with the plans' execution times before
+#   and after); anything else you noticed, with your recommendations.
 #
 # Save it with `lab.portfolio.write_document("test-report", names["report"], markdown)`. The
 # grader reads it back and compares the p95 in it with your measurement.
@@ -1050,6 +1188,12 @@ FIXES = {
     "db-encrypted": "needs a snapshot, an encrypted copy and a restore",
 }
 s = LOAD_STATS
+
+
+def execution_ms(plan: str) -> float:
+    return float(re.search(r"Execution Time: ([0-9.]+) ms", plan).group(1))
+
+
 met = "met" if s["p95_ms"] < 200 else "NOT met"
 REPORT = f"""# Test report: the migrated retail shop (week 5)
 
@@ -1080,6 +1224,11 @@ Not in scope: product images from S3/CloudFront and the ALB/WAF path (week 6).
 
 ## Issues
 {chr(10).join(f"- `{k}` failed before the fixes: {FIXES[k]}." for k in failed_before) or "- none"}
+- Missing index `orders_customer_ix` on `orders (customer_id)` (the staging copy was a full
+  load without secondary indexes): the customer order history read all 15,000 orders
+  ({execution_ms(OPTIMIZATION["plan_before"]):.2f} ms per query); with the index
+  {execution_ms(OPTIMIZATION["plan_after"]):.2f} ms. Recommendation: compare the indexes of
+  every migrated table with `migrated/schema.sql` before go-live.
 - The load test ran on loopback against one database instance; repeat it through the ALB
   in staging before go-live.
 """
@@ -1134,6 +1283,10 @@ for key in ("p50", "p99"):
         f"the Results section should state {key} ({LOAD_STATS[f'{key}_ms']:.1f} ms)",
     )
 expect("200" in results_text, "say in Results whether the 200 ms target is met")
+expect(
+    re.search(r"index", issues_text, re.I),
+    "the Issues section does not mention the missing index of task 4",
+)
 for control, ok in SECURITY_BEFORE.items():
     if not ok:
         expect(

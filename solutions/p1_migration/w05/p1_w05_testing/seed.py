@@ -7,7 +7,8 @@ migration team left it on day 13, including the security mistakes the learner ha
   ``lz-app-sg``;
 - the RDS PostgreSQL instance ``retail-staging-db`` (a real PostgreSQL server on the emulator),
   encrypted, but **publicly accessible**, loaded with the migrated data
-  (``p1_retail.load_postgres``);
+  (``p1_retail.load_postgres``) but **without** the index ``orders_customer_ix`` (the staging
+  copy was made by a full load that skipped secondary indexes);
 - the secret ``retail/staging/database-url`` (the database URL) **without rotation**, and the
   rotation function ``retail-shop-secret-rotation`` the platform team provides;
 - the ECS task definition ``retail-shop-staging`` (the test environment's) revision 1 with
@@ -160,6 +161,10 @@ def _database(lab, sg_db_id: str) -> str:
         loaded = conn.execute("SELECT to_regclass('public.products') IS NOT NULL").fetchone()[0]
     if not loaded:
         p1_retail.load_postgres(url)
+        # like a DMS full load, the staging copy came without one secondary index (the finding
+        # of the optimization task)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP INDEX IF EXISTS orders_customer_ix")
     return url
 
 

@@ -1,13 +1,15 @@
 """Out-of-kernel state checks of p1_w05_testing (instructor-only, never shipped).
 
 Tasks 1-3 and 5 are measured in the learner's kernel (tests run against broken copies of the
-shop, samples, figure, report); task 4 changes the account, so its fixes are re-checked here
+shop, samples, figure, report); tasks 4 and 5 change the database and the account, so its fixes are re-checked here
 from the grader's process.
 """
 
 from __future__ import annotations
 
 import re
+
+import psycopg
 
 from labkit.checks import expect
 
@@ -73,4 +75,30 @@ def security_controls(lab) -> None:
     )
 
 
-CHECKS = {"security_tests": security_controls}
+def customer_index(lab) -> None:
+    url = lab.client("secretsmanager").get_secret_value(SecretId=lab.names["db_secret"])[
+        "SecretString"
+    ]
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        definitions = [
+            row[0]
+            for row in conn.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'"
+                " AND tablename = 'orders'"
+            ).fetchall()
+        ]
+        plan = "\n".join(
+            row[0]
+            for row in conn.execute(
+                "EXPLAIN SELECT order_id FROM orders WHERE customer_id = 4242"
+                " ORDER BY order_date DESC, order_id DESC LIMIT 100"
+            ).fetchall()
+        )
+    expect(
+        any(re.search(r"\(customer_id\)", d) for d in definitions),
+        "no index on orders (customer_id) in the staging database",
+    )
+    expect("Seq Scan on orders" not in plan, "the order history query still scans all orders")
+
+
+CHECKS = {"optimize_tests": customer_index, "security_tests": security_controls}
