@@ -801,9 +801,9 @@ expect(alarm.get("ActionsEnabled", True), "the alarm's actions are disabled")
 #    `lab.portfolio.record_measurement("api_p95", p95, "ms", target="<200", project="p1", source=...)`.
 # 3. **Incident.** A long-running migration job locks the `products` table. In a separate
 #    `psycopg` connection, run `LOCK TABLE products IN ACCESS EXCLUSIVE MODE` in a transaction,
-#    keep it about 0.3 s while a burst runs, then commit (which releases the lock); repeat, and
-#    publish the latencies, which are now real 300 ms waits, until the alarm's `StateValue` is
-#    `ALARM` (give up after ~20 s).
+#    keep it about 0.4 s while a burst runs, then commit (which releases the lock); repeat, and
+#    publish the latencies (the requests that waited for the lock took hundreds of ms) until
+#    the alarm's `StateValue` is `ALARM` (give up after ~20 s).
 # 4. **Recovery.** Normal bursts again, published, until the alarm is back to `OK`.
 # 5. Plot the latencies over time (a `matplotlib.figure.Figure`, p95 per burst, the 200 ms
 #    threshold as a line, the ALARM period shaded) and save it with
@@ -861,7 +861,7 @@ def run_phase(base_url: str, phase: str, until, limit_s: float, locked: bool = F
                 blocker.execute("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
                 with ThreadPoolExecutor(max_workers=1) as runner:
                     pending = runner.submit(burst, base_url)
-                    time.sleep(0.3)
+                    time.sleep(0.4)
                     blocker.commit()
                     latencies = pending.result()
         else:
