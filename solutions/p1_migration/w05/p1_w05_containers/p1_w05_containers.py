@@ -1002,6 +1002,12 @@ expect("latest" not in tags_pushed, "do not tag releases 'latest' in an immutabl
 #   log group, 30 days retention), `awslogs-region`, `awslogs-stream-prefix`.
 #
 # Registering again creates a new *revision*; that is fine (services point at a revision).
+#
+# Keep the definition as code: put the arguments you pass to `register_task_definition` in a
+# dict `TASK_DEFINITION`, register with `ecs.register_task_definition(**TASK_DEFINITION)` and
+# save the same dict as JSON in your portfolio:
+# `lab.portfolio.add_file("iac", "ecs/retail-shop-taskdef.json", json.dumps(TASK_DEFINITION,
+# indent=2))`.
 
 # %% nbgrader={"grade": false, "grade_id": "taskdef_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -1074,7 +1080,7 @@ except logs.exceptions.ResourceAlreadyExistsException:
     pass
 logs.put_retention_policy(logGroupName=names["log_group"], retentionInDays=30)
 
-registered = ecs.register_task_definition(
+TASK_DEFINITION = dict(
     family=names["task_family"],
     requiresCompatibilities=["FARGATE"],
     networkMode="awsvpc",
@@ -1114,7 +1120,9 @@ registered = ecs.register_task_definition(
             },
         }
     ],
-)["taskDefinition"]
+)
+registered = ecs.register_task_definition(**TASK_DEFINITION)["taskDefinition"]
+lab.portfolio.add_file("iac", "ecs/retail-shop-taskdef.json", json.dumps(TASK_DEFINITION, indent=2))
 TASK_DEFINITION_ARN = registered["taskDefinitionArn"]
 print(TASK_DEFINITION_ARN)
 ### END SOLUTION
@@ -1246,6 +1254,17 @@ for action, resource in (
 expect(
     not execution_allows("secretsmanager:GetSecretValue", names["db_secret_arn"] + "-other"),
     "the execution role may read only the database secret",
+)
+saved = lab.portfolio.path("iac", "ecs", "retail-shop-taskdef.json")
+expect(saved.is_file(), "no iac/ecs/retail-shop-taskdef.json in your portfolio")
+saved_doc = json.loads(saved.read_text())
+expect(
+    saved_doc.get("family") == names["task_family"], "the saved task definition's family differs"
+)
+saved_images = {c.get("name"): c.get("image") for c in saved_doc.get("containerDefinitions", [])}
+expect(
+    saved_images.get(names["container"]) == container["image"],
+    "the saved task definition is not the one registered (container image differs)",
 )
 for s in granted:
     for action in as_list(s.get("Action")):
@@ -1934,7 +1953,7 @@ expect(
 # The shop is now an immutable, scanned image; a Fargate service runs two copies of it in
 # private subnets, behind an internet-facing ALB and under a private DNS name; and a pipeline
 # turns a new source bundle into a rolling deployment with automatic rollback. Your portfolio
-# holds `iac/Dockerfile` and `iac/buildspec.yml`.
+# holds `iac/Dockerfile`, `iac/ecs/retail-shop-taskdef.json` and `iac/buildspec.yml`.
 #
 # For your **architecture** document, write down:
 #

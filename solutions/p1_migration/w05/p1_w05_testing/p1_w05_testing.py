@@ -24,7 +24,8 @@
 #
 # - does the migrated application still **do what the old one did** (browse, product pages,
 #   orders that reserve stock and add up, sensible errors)?
-# - is it **fast enough**: the target is an API **p95 latency under 200 ms**;
+# - is it **fast enough**: the target is an API **p95 latency under 200 ms**; and did the
+#   migration leave anything slow behind?
 # - are the **security controls** the architecture promised really in place?
 #
 # You test the real thing, in **staging**, the copy of production the migration team built:
@@ -50,6 +51,8 @@
 # - write functional tests that fail when the behaviour they guard breaks (and know how to
 #   prove that they do);
 # - run a load test whose size and duration are bounded, and compute percentiles correctly;
+# - find a slow query with `EXPLAIN (ANALYZE)` and prove an optimization with before/after
+#   figures;
 # - turn a security architecture into checks you can run, and fix what they find;
 # - report results with the figures that back them.
 #
