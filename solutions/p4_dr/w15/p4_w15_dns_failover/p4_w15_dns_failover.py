@@ -228,6 +228,16 @@ def wait_for(check, timeout: float, what: str):
         time.sleep(0.05)
 
 
+def require(*variables: str) -> None:
+    """A failed check naming the answer variables that are not defined yet."""
+    missing = [v for v in variables if v not in globals()]
+    expect(
+        not missing,
+        f"{', '.join(missing)} not defined: run this task's answer cell (and the earlier ones) "
+        "first",
+    )
+
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task1_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Task 1 · Each region's service with a `/health` endpoint (2 points)
 #
@@ -240,7 +250,8 @@ def wait_for(check, timeout: float, what: str):
 #
 # - on `/health` answers **200** with a JSON body `{"region": <region>, "status": "ok"}`
 #   (`Content-Type: application/json`, a `Content-Length` header);
-# - on any other path answers **404**.
+# - on any other path answers **404**;
+# - ignores a query string (`/health?from=checker` is still the health endpoint).
 #
 # Then start the two regions' services with the helper and keep them in these variables (the
 # checks and the grader use them):
@@ -286,6 +297,7 @@ print(primary_service, dr_service)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "services_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+require("primary_service", "dr_service")
 for service, host, region in (
     (primary_service, PRIMARY_IP, PRIMARY_REGION),
     (dr_service, DR_IP, DR_REGION),
@@ -379,6 +391,7 @@ print("zone", zone_id, "health checks", hc_primary, hc_dr)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "health_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("primary_service", "dr_service")
 zone_id = hosted_zone_id()
 for name, service in ((names["hc_primary"], primary_service), (names["hc_dr"], dr_service)):
     config = health_check_named(name)["HealthCheckConfig"]
@@ -469,6 +482,7 @@ print("DNS answers", dns_answer())
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "records_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("primary_service")
 zone_id = hosted_zone_id()
 records = {r.get("SetIdentifier"): r for r in failover_records(zone_id)}
 expected = {
@@ -568,6 +582,7 @@ print(f"failback {failback_seconds:.2f} s ({failback_seconds / TIME_SCALE:.0f} s
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "drill_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("timeline", "stopped_at", "failover_seconds", "failback_seconds")
 expect(len(timeline) >= 10, f"the timeline has {len(timeline)} answers; poll more often")
 answers = [a for _, a in timeline]
 expect(DR_IP in answers, f"DNS never answered {DR_IP} during the drill")
@@ -670,6 +685,7 @@ print(figure_path, measurement_path)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "evidence_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+require("failover_seconds")
 png = lab.portfolio.path("figures", f"{names['figure']}.png")
 expect(png.is_file(), f"no figure {png.name} in your portfolio's figures/ yet")
 expect(png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{png} is not a PNG image")

@@ -210,6 +210,16 @@ def sample_count(region, namespace, metric, dimensions) -> int:
     return int(sum(p["SampleCount"] for p in points))
 
 
+def require(*variables: str) -> None:
+    """A failed check naming the answer variables that are not defined yet."""
+    missing = [v for v in variables if v not in globals()]
+    expect(
+        not missing,
+        f"{', '.join(missing)} not defined: run this task's answer cell (and the earlier ones) "
+        "first",
+    )
+
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task1_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Task 1 · DR event topics in both regions (2 points)
 #
@@ -256,6 +266,7 @@ print(topic_arns)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "topics_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+require("topic_arns")
 for region in REGIONS:
     expected_arn = f"arn:aws:sns:{region}:{ACCOUNT_ID}:{names['events_topic']}"
     expect(
@@ -380,6 +391,7 @@ print(json.dumps(latency, indent=1))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "latency_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("write_ms", "read_ms", "latency")
 expect(len(write_ms) == 200 and len(read_ms) == 200, "time 200 writes and 200 reads")
 for op, values in (("write", write_ms), ("read", read_ms)):
     for p in (50, 95, 99):
@@ -494,6 +506,7 @@ print(f"lag: max {max(lag_ms):.1f} ms, median {statistics.median(lag_ms):.1f} ms
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "lag_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+require("lag_ms")
 expect(len(lag_ms) == 20, f"take 20 samples, not {len(lag_ms)}")
 expect(all(0 < v < 10000 for v in lag_ms), f"lag samples must be milliseconds: {lag_ms}")
 dims = [{"Name": "DBClusterIdentifier", "Value": names["dr_cluster"]}]
@@ -623,6 +636,7 @@ print(json.dumps(alarm_arns, indent=1))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "alarms_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("alarm_arns")
 EXPECTED_ALARMS = {
     names["alarm_rpo"]: (
         DR_REGION,
@@ -767,6 +781,7 @@ for alarm_name, (region, namespace, metric, good, bad) in PROOF.items():
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "proof_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("alarm_proof")
 for alarm_name in (names["alarm_rpo"], names["alarm_rto"], names["alarm_latency"]):
     expect(alarm_name in alarm_proof, f"no proof for alarm {alarm_name} in alarm_proof")
     proof = alarm_proof[alarm_name]
@@ -1163,6 +1178,7 @@ print(design)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "portfolio_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+require("latency", "lag_ms")
 png = lab.portfolio.path("figures", f"{names['figure']}.png")
 expect(
     png.is_file() and png.read_bytes()[:4] == b"\x89PNG", f"no figure {png.name} in your portfolio"

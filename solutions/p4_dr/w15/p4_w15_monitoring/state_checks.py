@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import time
 
+from botocore.exceptions import ClientError
+
 from labkit.checks import expect
 
 
@@ -26,7 +28,7 @@ def topics(lab) -> None:
         expect(topic in arns, f"no SNS topic {names['events_topic']} in {region}")
         try:
             url = sqs.get_queue_url(QueueName=names["events_queue"])["QueueUrl"]
-        except sqs.exceptions.QueueDoesNotExist:
+        except ClientError:
             raise AssertionError(f"no SQS queue {names['events_queue']} in {region}") from None
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]

@@ -244,6 +244,16 @@ def publish_health(value: float, until, timeout: float = 30.0) -> float:
         time.sleep(0.3)
 
 
+def require(*variables: str) -> None:
+    """A failed check naming the answer variables that are not defined yet."""
+    missing = [v for v in variables if v not in globals()]
+    expect(
+        not missing,
+        f"{', '.join(missing)} not defined: run this task's answer cell (and the earlier ones) "
+        "first",
+    )
+
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task1_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Task 1 · The orchestrator's execution role (2 points)
 #
@@ -684,6 +694,7 @@ print(function_arn)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "function_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("ORCHESTRATOR_SOURCE")
 try:
     config = lam.get_function_configuration(FunctionName=names["function"])
 except lam.exceptions.ResourceNotFoundException:
@@ -771,6 +782,9 @@ for hard in (DR_ARN, names["dr_asg"], ZONE_ID, TOPIC_ARN):
 #
 # What `second_result["global_cluster"]` says depends on timing: `"in-progress"` while the
 # switchover runs (it takes about 30 s on AWS, 1.5 s here), `"already-writer"` after it.
+#
+# This activation starts from us-east-1 as the writer. To run the cell again after it worked,
+# first roll back (the first three steps of task 5), or `labkit reset` and re-run from the top.
 
 
 # %% nbgrader={"grade": false, "grade_id": "invoke_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -795,6 +809,7 @@ print("".join(log_lines))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "invoke_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+require("first_result", "second_result", "received", "log_lines")
 expect(
     first_result.get("global_cluster") == "started" and first_result.get("mode") == "switchover",
     f"the first planned run must start a switchover, it returned {first_result}",
@@ -956,6 +971,7 @@ print(received_alarm)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "alarm_tests", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+require("automated_failover_seconds", "received_alarm")
 found = cloudwatch.describe_alarms(AlarmNames=[names["alarm"]])["MetricAlarms"]
 expect(found, f"no CloudWatch alarm {names['alarm']} in {DR_REGION}")
 alarm = found[0]
@@ -1133,6 +1149,7 @@ print(code_path, runbook_path)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "portfolio_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+require("ORCHESTRATOR_SOURCE", "automated_failover_seconds")
 code_file = lab.portfolio.path("code", *names["code_file"].split("/"))
 expect(code_file.is_file(), f"no {names['code_file']} in your portfolio's code/ yet")
 expect("def handler" in code_file.read_text(), f"{code_file.name} has no handler")

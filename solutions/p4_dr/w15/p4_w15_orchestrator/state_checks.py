@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from botocore.exceptions import ClientError
+
 from labkit.checks import as_list, expect, statements
 
 
@@ -65,7 +67,7 @@ def audit_queue(lab) -> None:
     sqs, sns = lab.client("sqs", names["dr_region"]), lab.client("sns", names["dr_region"])
     try:
         url = sqs.get_queue_url(QueueName=names["audit_queue"])["QueueUrl"]
-    except sqs.exceptions.QueueDoesNotExist:
+    except ClientError:
         raise AssertionError(
             f"no SQS queue {names['audit_queue']} in {names['dr_region']}"
         ) from None
