@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.autograde.state_checks import prepare_lab, run_state_checks
 from grader.build import select_labs
 from grader.course import Course, patched_environ
 from grader.paths import Checkout
@@ -25,6 +26,7 @@ from labkit.emulator.process import EmulatorProcess
 from labkit.manifest import LabManifest
 
 SOLUTION, BLANK = "solution", "blank"
+STATE_CHECKS = "state_checks.py"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,18 @@ def read_only_ids(nb: nbformat.NotebookNode) -> list[str]:
     return ids
 
 
+def _state_check_problems(checks_file: Path, lab, grade_ids: set[str]) -> list[str]:
+    """The lab's out-of-kernel state checks after the solution ran: each must pass, and each
+    must belong to a grade cell."""
+    problems = []
+    for check in run_state_checks(checks_file.read_text(), lab):
+        if check.grade_id not in grade_ids:
+            problems.append(f"{STATE_CHECKS}: {check.grade_id!r} is not a grade cell of the lab")
+        elif not check.passed:
+            problems.append(f"solution fails the state check of {check.grade_id}: {check.message}")
+    return problems
+
+
 def selftest_lab(
     course: Course, manifest: LabManifest, endpoint_url: str, kernel_home: Path
 ) -> SelftestResult:
@@ -105,17 +119,26 @@ def selftest_lab(
     release = course.generate(manifest.id)
     course.submit(manifest.id, SOLUTION, source_dir)
     course.submit(manifest.id, BLANK, release)
+    checks_file = manifest.folder / STATE_CHECKS
     for student in (SOLUTION, BLANK):
         client.reset(endpoint_url)
         # a home (and portfolio) of its own: the blank run must not find the solution's files
+        home = kernel_home / manifest.id / student
+        lab = None
+        if student == SOLUTION and checks_file.is_file():
+            # as `grader autograde` does: seeded before the kernel, checked after it
+            lab = prepare_lab(manifest.id, manifest.folder, endpoint_url, home / "grader")
         kernel_env = {
             "AWS_ENDPOINT_URL": endpoint_url,
-            "LABKIT_HOME": str(kernel_home / manifest.id / student),
+            "LABKIT_HOME": str(home),
             "LABKIT_LEARNER_ID": student,
         }
         with patched_environ(kernel_env):
             graded_dir = course.autograde(manifest.id, student)
         cells = grade_cells(course, manifest.id, student)
+        if lab is not None:
+            ids = {c.grade_id for c in cells}
+            result.problems.extend(_state_check_problems(checks_file, lab, ids))
         nb = nbformat.read(graded_dir / manifest.notebook.name, as_version=4)
         errors = cell_errors(nb)
         score = sum(c.score for c in cells)

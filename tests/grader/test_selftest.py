@@ -59,3 +59,22 @@ def test_parallel_selftest_keeps_lab_order_and_isolates_a_broken_lab(fixture_che
     assert not broken_result.ok
     assert any("ZeroDivisionError" in p for p in broken_result.problems)
     assert any("2/2" in line for line in said)
+
+
+def test_state_checks_must_pass_after_the_solution_and_name_grade_cells(fixture_checkout, emulator):
+    checks = fixture_checkout.solutions / "p9_demo" / "w01" / "p9_w01_buckets" / "state_checks.py"
+    text = checks.read_text()
+    checks.write_text(
+        text.replace('status == "Enabled"', 'status == "Suspended"').replace(
+            'CHECKS = {"bucket_tests": bucket_versioned}',
+            'CHECKS = {"bucket_tests": bucket_versioned, "no_such_cell": bucket_versioned}',
+        )
+    )
+    [result] = selftest(fixture_checkout, endpoint_url=emulator.endpoint_url)
+    assert result.solution_score == 3  # the kernel's own tests pass ...
+    assert not result.ok  # ... but the grader's state check disagrees
+    assert any(
+        p.startswith("solution fails the state check of bucket_tests: versioning of")
+        for p in result.problems
+    ), result.problems
+    assert "state_checks.py: 'no_such_cell' is not a grade cell of the lab" in result.problems
