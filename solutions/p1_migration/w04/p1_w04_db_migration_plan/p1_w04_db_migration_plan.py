@@ -528,9 +528,7 @@ for t in range(rng.randint(2, 4)):
             + (f" DEFAULT {default}" if default else "")
             + (" NOT NULL" if nn else "")
         )
-        cols.append({"name": cname, "type": type_, "nullable": not nn or False, "default": default})
-        if nn:
-            cols[-1]["nullable"] = False
+        cols.append({"name": cname, "type": type_, "nullable": not nn, "default": default})
     pk = [cols[0]["name"]] if rng.random() < 0.5 else [cols[0]["name"], cols[1]["name"]]
     for c in cols:
         if c["name"] in pk:
@@ -1066,41 +1064,38 @@ with connect_test_db() as conn:
         )
     # behaviour, in a transaction rolled back
     with conn.transaction():
-        if True:
-            conn.execute(
-                "INSERT INTO customers (email, marketing_opt_in) VALUES ('check@example.com', true)"
+        conn.execute(
+            "INSERT INTO customers (email, marketing_opt_in) VALUES ('check@example.com', true)"
+        )
+        cid = conn.execute(
+            "SELECT customer_id FROM customers WHERE email = 'check@example.com'"
+        ).fetchone()[0]
+        oid, status, when = conn.execute(
+            "INSERT INTO orders (customer_id) VALUES (%s) RETURNING order_id, status, order_date",
+            (cid,),
+        ).fetchone()
+        expect(status == "NEW", f"a new order's status defaults to {status!r}, expected 'NEW'")
+        expect(when is not None, "orders.order_date has no default (SYSDATE -> localtimestamp(0))")
+        for bad_sql, what in (
+            (
+                f"INSERT INTO orders (customer_id, status) VALUES ({cid}, 'LOST')",
+                "the STATUS check constraint",
+            ),
+            (
+                f"INSERT INTO order_lines VALUES ({oid}, 1, 999999999, 1, 1.00)",
+                "the PRODUCT_ID foreign key",
+            ),
+            ("INSERT INTO customers (email) VALUES ('check@example.com')", "the unique e-mail"),
+        ):
+            try:
+                with conn.transaction():
+                    conn.execute(bad_sql)
+            except psycopg.errors.IntegrityError:
+                continue
+            raise AssertionError(
+                f"the converted schema accepted a row that breaks {what}: {bad_sql}"
             )
-            cid = conn.execute(
-                "SELECT customer_id FROM customers WHERE email = 'check@example.com'"
-            ).fetchone()[0]
-            oid, status, when = conn.execute(
-                "INSERT INTO orders (customer_id) VALUES (%s) RETURNING order_id, status, order_date",
-                (cid,),
-            ).fetchone()
-            expect(status == "NEW", f"a new order's status defaults to {status!r}, expected 'NEW'")
-            expect(
-                when is not None, "orders.order_date has no default (SYSDATE -> localtimestamp(0))"
-            )
-            for bad_sql, what in (
-                (
-                    f"INSERT INTO orders (customer_id, status) VALUES ({cid}, 'LOST')",
-                    "the STATUS check constraint",
-                ),
-                (
-                    f"INSERT INTO order_lines VALUES ({oid}, 1, 999999999, 1, 1.00)",
-                    "the PRODUCT_ID foreign key",
-                ),
-                ("INSERT INTO customers (email) VALUES ('check@example.com')", "the unique e-mail"),
-            ):
-                try:
-                    with conn.transaction():
-                        conn.execute(bad_sql)
-                except psycopg.errors.IntegrityError:
-                    continue
-                raise AssertionError(
-                    f"the converted schema accepted a row that breaks {what}: {bad_sql}"
-                )
-            raise psycopg.Rollback()  # leave the test database as it was
+        raise psycopg.Rollback()  # leave the test database as it was
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task4_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
