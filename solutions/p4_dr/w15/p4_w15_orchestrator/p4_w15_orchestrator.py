@@ -69,7 +69,7 @@
 # ## How this notebook works
 #
 # - Run the **setup** cell first. It connects to the emulator, sets its **time scale**
-#   (`TIME_SCALE` = 0.05: a 60 s alarm period lasts 3 s here, a global failover about 1.5 s) and
+#   (`TIME_SCALE` = 0.025: a 60 s alarm period lasts 1.5 s here, a global failover under 1 s) and
 #   prints the seeded resources.
 # - Each task has an explanation, a cell where **you write the code** (replace
 #   `raise NotImplementedError()`), and a **check** cell. The grader runs more checks than you
@@ -781,7 +781,7 @@ for hard in (DR_ARN, names["dr_asg"], ZONE_ID, TOPIC_ARN):
 #   `REPORT` per run). Print them.
 #
 # What `second_result["global_cluster"]` says depends on timing: `"in-progress"` while the
-# switchover runs (it takes about 30 s on AWS, 1.5 s here), `"already-writer"` after it.
+# switchover runs (it takes about 30 s on AWS, 0.75 s here), `"already-writer"` after it.
 #
 # This activation starts from us-east-1 as the writer. To run the cell again after it worked,
 # first roll back (the first three steps of task 5), or `labkit reset` and re-run from the top.
