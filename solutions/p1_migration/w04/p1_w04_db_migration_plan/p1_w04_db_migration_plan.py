@@ -60,6 +60,11 @@
 #
 # ## How this notebook works
 #
+# - SCT itself is a desktop application that connects to the live Oracle database; neither
+#   runs here. Tasks 1, 2 and 4 have you write, in Python, the three parts of SCT that matter
+#   for the plan: its model of the source schema, its type mapping and its assessment of what
+#   needs manual conversion. On a real project you would run SCT and check its report against
+#   exactly these points.
 # - Run the **setup** cell first. It starts (or finds) the emulator and creates what the lab
 #   starts from: the landing zone's data tier (VPC `retail-vpc`, two data subnets, the DB subnet
 #   group `retail-data-subnets`, security groups `retail-db-sg` and `retail-dms-sg`) and the
