@@ -838,20 +838,27 @@ expect(first_result.get("notified") is True, "the first run did not notify")
 started = [e for e in failover_events() if e["Message"].endswith("started.")]
 expect(len(started) == 1, f"{len(started)} global switches were started; one run must start one")
 expect("switchover" in started[0]["Message"].lower(), f"a planned run must switch over: {started}")
-# the grader presses the button again, now that the switch is done
+# the grader presses the button twice more (planned, then unplanned), now that the switch is done
 notifications()
 runs_before = sum("START RequestId" in line for line in function_log())
-again = lam.invoke(FunctionName=names["function"], Payload=json.dumps({"planned": True}))
-again_body = json.loads(again["Payload"].read())
-expect("FunctionError" not in again, f"a third run failed: {again_body}")
-expect(again_body.get("global_cluster") == "already-writer", f"a third run returned {again_body}")
-expect(again_body.get("desired") == 6, f"a third run reports desired {again_body.get('desired')}")
+for event in ({"planned": True, "reason": "grader"}, {"planned": False, "reason": "grader"}):
+    again = lam.invoke(FunctionName=names["function"], Payload=json.dumps(event))
+    again_body = json.loads(again["Payload"].read())
+    expect("FunctionError" not in again, f"a run with {event} failed: {again_body}")
+    expect(
+        again_body.get("global_cluster") == "already-writer",
+        f"with the DR cluster already the writer, a run with {event} returned {again_body}",
+    )
+    expect(again_body.get("desired") == 6, f"a run with {event} reports {again_body}")
+    expect(again_body.get("notified") is False, f"a run with {event} notified again")
 expect(not notifications(wait=1.5), "a run that changed nothing sent a notification")
 expect(len([e for e in failover_events() if e["Message"].endswith("started.")]) == 1, "re-switched")
+expect(dr_group()["DesiredCapacity"] == 6, "the repeated runs changed the DR group")
+expect(active_region() == DR_REGION, "the repeated runs changed the active record")
 wait_for(
-    lambda: sum("START RequestId" in line for line in function_log()) > runs_before,
+    lambda: sum("START RequestId" in line for line in function_log()) >= runs_before + 2,
     5,
-    "the third run in CloudWatch Logs",
+    "the grader's two runs in CloudWatch Logs",
 )
 expect(any("orchestrator" in line or "switchover" in line for line in function_log()), "no prints")
 ### END HIDDEN TESTS
