@@ -654,7 +654,7 @@ wait_for(
 ### BEGIN SOLUTION
 from matplotlib.figure import Figure  # noqa: E402
 
-fig = Figure(figsize=(8, 3.5))
+fig = Figure(figsize=(9, 4))
 ax = fig.add_subplot()
 xs = [t for t, _ in timeline]
 ys = [1 if a == PRIMARY_IP else 0 for _, a in timeline]
@@ -664,8 +664,10 @@ ax.axvline(restarted_at, color="green", linestyle="--", label="primary restarted
 ax.set_yticks([0, 1], [f"{DR_REGION} ({DR_IP})", f"{PRIMARY_REGION} ({PRIMARY_IP})"])
 ax.set_xlabel(f"seconds of the drill (time scale {TIME_SCALE})")
 ax.set_title(
-    f"{RECORD}: failover {failover_seconds:.2f} s, failback {failback_seconds:.2f} s "
-    f"({failover_seconds / TIME_SCALE:.0f} s / {failback_seconds / TIME_SCALE:.0f} s on AWS)"
+    f"DNS answers for {RECORD}\nfailover {failover_seconds:.2f} s, failback "
+    f"{failback_seconds:.2f} s ({failover_seconds / TIME_SCALE:.0f} s / "
+    f"{failback_seconds / TIME_SCALE:.0f} s on AWS)",
+    fontsize=10,
 )
 ax.legend(loc="center right")
 fig.tight_layout()

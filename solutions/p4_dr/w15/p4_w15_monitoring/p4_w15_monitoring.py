@@ -1099,10 +1099,12 @@ from matplotlib.figure import Figure  # noqa: E402
 fig = Figure(figsize=(11, 4))
 ax1, ax2 = fig.subplots(1, 2)
 ax1.hist(
-    write_ms, bins=30, alpha=0.6, label=f"write (us-east-1), p99 {latency['write']['p99']:.1f} ms"
-)
-ax1.hist(
-    read_ms, bins=30, alpha=0.6, label=f"read (us-west-2), p99 {latency['read']['p99']:.1f} ms"
+    [write_ms, read_ms],
+    bins=40,
+    label=[
+        f"write (us-east-1), p99 {latency['write']['p99']:.1f} ms",
+        f"read (us-west-2), p99 {latency['read']['p99']:.1f} ms",
+    ],
 )
 ax1.axvline(latency["write"]["p99"], color="C0", linestyle="--")
 ax1.axvline(latency["read"]["p99"], color="C1", linestyle="--")
