@@ -798,8 +798,8 @@ print("every alarm fired, notified and cleared")
 ### BEGIN HIDDEN TESTS
 # the RTO alarm must wait three bad periods before it fires
 expect(
-    alarm_proof[names["alarm_rto"]]["to_alarm_s"] >= 2 * 60 * TIME_SCALE,
-    "the RTO alarm fired before three bad periods",
+    alarm_proof[names["alarm_rto"]]["to_alarm_s"] >= 1.5 * 60 * TIME_SCALE,
+    "the RTO alarm fired before three bad periods could pass: check its DatapointsToAlarm",
 )
 # the learner's latency proof happened in us-east-1, the RPO proof in us-west-2
 history = cloudwatch[PRIMARY_REGION].describe_alarm_history(
