@@ -211,6 +211,17 @@ def selftest(
     return results
 
 
+def _quiet_worker() -> None:
+    """Pool worker start-up: the kernels' own chatter on stderr (ipykernel's transport
+    warnings, nbgrader's log) would interleave between labs; whatever goes wrong reaches the
+    result's problems instead."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def _selftest_one(checkout_root: str, lab_id: str) -> SelftestResult:
     """One lab on its own private emulator (a pool worker's job)."""
     return selftest(Checkout(Path(checkout_root)), [lab_id])[0]
@@ -232,7 +243,9 @@ def selftest_parallel(
         return selftest(checkout, [m.id for m in manifests], progress=progress)
     results: dict[str, SelftestResult] = {}
     context = multiprocessing.get_context("spawn")  # no inherited threads, locks or sockets
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_quiet_worker
+    ) as pool:
         futures = {pool.submit(_selftest_one, str(checkout.root), m.id): m for m in manifests}
         progress(f"selftest of {len(manifests)} labs, {workers} at a time ...")
         from concurrent.futures import as_completed
