@@ -99,7 +99,9 @@ class _LimitedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
-        cmd = [*cmd, f"--IPKernelApp.exec_lines=[{GUARD_LINE!r}]"]
+        # The kernel's own log goes to the instructor's terminal: errors only (not its
+        # per-kernel transport warning, nor one line per message a forking submission sends).
+        cmd = [*cmd, f"--IPKernelApp.exec_lines=[{GUARD_LINE!r}]", "--IPKernelApp.log_level=ERROR"]
         return self.wrap(cmd) if self.wrap else cmd
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
