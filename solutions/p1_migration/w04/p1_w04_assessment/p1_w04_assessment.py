@@ -322,9 +322,11 @@ for host in wanted_hosts:
         int(rightsizing.loc[host, "cpu_cores"]) == int(row["cpu_cores"]),
         f"{host}: cpu_cores must be the provisioned cores ({row['cpu_cores']})",
     )
+import numbers  # noqa: E402 - numpy's int64 and float64 are numbers.Real too
+
 check_bill = float(check_servers["licence_cost_per_year_usd"].sum())
 expect(
-    isinstance(licence_bill, int | float | Decimal) and not isinstance(licence_bill, bool),
+    isinstance(licence_bill, numbers.Real | Decimal) and not isinstance(licence_bill, bool),
     f"licence_bill must be a number, not {type(licence_bill).__name__}",
 )
 if abs(float(licence_bill) - check_bill) > 0.5:
@@ -855,8 +857,8 @@ expect(
 # 1. `classify(row)`: takes one row of `servers` (a pandas Series with the columns of
 #    servers.csv; its `name` is the hostname) and returns a tuple `(strategy, target, reason)`:
 #    the strategy (one of `SEVEN_RS`), the AWS target (text, may be empty for retire), and a
-#    reason in words (why this rule applies to this host). Rule 2 needs to know who depends on
-#    whom: use the `depends_on` column of `servers`.
+#    reason in words (a short sentence, at least three words: why this rule applies to this
+#    host). Rule 2 needs to know who depends on whom: use the `depends_on` column of `servers`.
 # 2. `strategies`: a DataFrame indexed by hostname, one row per host of `servers`, with the
 #    columns `strategy`, `target` and `reason`.
 #
@@ -1007,7 +1009,11 @@ for host, row in check_servers.iterrows():
         f"give {want!r}" + (f"; {HINTS[host]}" if host in HINTS else ""),
     )
     reason = str(strategies.loc[host, "reason"])
-    expect(len(reason.split()) >= 3, f"{host}: give a reason in words, not {reason!r}")
+    expect(
+        len(reason.split()) >= 3,
+        f"{host}: give a reason in words (a short sentence of at least 3 words: why this rule "
+        f"applies to this host), not {reason!r}",
+    )
 # the rules, not a list of hostnames: new hosts the discovery might find
 template = check_servers.loc["app01"].copy()
 probes = []
@@ -1566,11 +1572,21 @@ for g in move_groups:
         set(g) <= hosts_in(dependencies_text, check_servers.index),
         f"the Dependencies section does not name the move group {sorted(g)}",
     )
+check_doc_dir = lab.portfolio.path("documents", "assessment-report")
 for key in ("fig_utilisation", "fig_dependencies", "fig_growth", "fig_risks"):
     figure_saved(names[key])
+    check_links = re.findall(
+        rf"!\[[^\]]*\]\(\s*<?([^)\s>]*{re.escape(names[key])}\.png)", check_report
+    )
     expect(
-        re.search(rf"!\[[^\]]*\]\([^)]*{re.escape(names[key])}\.png\)", check_report),
+        check_links,
         f"the report does not show the figure {names[key]}.png (a Markdown image link)",
+    )
+    check_figure = lab.portfolio.path("figures", f"{names[key]}.png").resolve()
+    expect(
+        any((check_doc_dir / link).resolve() == check_figure for link in check_links),
+        f"the report links {check_links[0]!r}, which does not lead to the figure from "
+        f"documents/assessment-report/: link ../../figures/{names[key]}.png",
     )
 expect(len(check_report.split()) >= 300, "the report is too thin to inform a decision")
 check_flows = estate_csv("inventory/connections.csv")
@@ -1581,7 +1597,10 @@ for host in sorted(nodes):
         re.search(rf"(?<![\w-]){re.escape(host)}(?![\w-])", check_diagram),
         f"the diagram has no node {host}",
     )
-arrows = set(re.findall(r"([\w-]+)\s*-[-.]+>\s*([\w-]+)", check_diagram))
+# an edge a --> b, also with node shapes (a["app01"]), labels (-->|1521| or -- SQL -->), -.-> or ==>
+check_node_re = r"([\w-]+)(?:\s*(?:\[[^\]\n]*\]|\([^)\n]*\)|\{[^}\n]*\}))?"
+check_arrow_re = r"\s*(?:--[^->\n|]*?)?(?:-{2,}>|-\.+->|={2,}>)\s*(?:\|[^|\n]*\|\s*)?"
+arrows = set(re.findall(check_node_re + check_arrow_re + check_node_re, check_diagram))
 wanted_edges = {
     (f.source, f.target)
     for f in check_flows.itertuples()
