@@ -180,10 +180,14 @@ def open_db(host: str, port: int) -> psycopg.Connection:
 
 
 def resolve_key(side: str, key_id: str | None) -> str | None:
-    """A KMS key id, alias or ARN as the key's ARN (None stays None)."""
+    """A KMS key id, alias or ARN as the key's ARN (None stays None; a key the side's region
+    does not know, such as another region's key, stays as it is)."""
     if not key_id:
         return None
-    return KMS[side].describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    try:
+        return KMS[side].describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    except KMS[side].exceptions.NotFoundException:
+        return key_id
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task1_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -458,6 +462,11 @@ with open_db(primary["Endpoint"], primary["Port"]) as conn:
 # secondary's `ReplicationSourceIdentifier` is the primary cluster's ARN. Connect to the
 # secondary's **reader endpoint** (`ReaderEndpoint`, `Port`; 127.0.0.2 on the emulator) and check
 # `SELECT pg_is_in_recovery()`: `true` means a replica.
+#
+# Re-running: the helper `global_cluster()` raises `AssertionError` while the global cluster does
+# not exist. (AWS's `describe_global_clusters(GlobalClusterIdentifier=...)` raises
+# `GlobalClusterNotFoundFault` for a missing id; the emulator returns an empty `GlobalClusters`
+# list instead, so test the list rather than wait for the exception.)
 
 # %% nbgrader={"grade": false, "grade_id": "global_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -904,7 +913,9 @@ rpo_path = lab.portfolio.path("measurements", "p4_rpo.json")
 expect(rpo_path.is_file(), f"no RPO measurement at {rpo_path}")
 rpo = json.loads(rpo_path.read_text())
 expect(
-    rpo["value"] == 0 and rpo["unit"] == "min", f"the drill's RPO is {rpo['value']} {rpo['unit']}"
+    rpo["value"] == 0 and rpo["unit"] == "min",
+    f"the drill's RPO is recorded as {rpo['value']} {rpo['unit']!r}; a drill that lost no trade "
+    f"records 0 with the unit 'min'",
 )
 ### END HIDDEN TESTS
 

@@ -98,6 +98,18 @@ def _global(lab) -> dict:
     return found["GlobalClusters"][0]
 
 
+def _roles(lab) -> tuple[str, str]:
+    """(writer side, reader side) of the global database: ("primary", "dr") unless the global
+    writer is the DR cluster (a drill that did not switch back)."""
+    try:
+        writer = _eventually(lambda: _writer_arn(lab), 30)
+    except AssertionError:  # no global cluster: task 4's own check says so
+        writer = None
+    if writer and writer == _cluster(lab, "dr")["DBClusterArn"]:
+        return "dr", "primary"
+    return "primary", "dr"
+
+
 def _eventually(fn, timeout: float):
     deadline = time.monotonic() + timeout
     while True:
@@ -233,39 +245,47 @@ def global_database(lab) -> None:
             c["DBClusterArn"] in members,
             f"{c['DBClusterIdentifier']} is not a member of {names['global_cluster']}",
         )
+    # task 7 may have left the writer in us-west-2 (its own check says so): here either member
+    # may write as long as the other one replicates from it
     writer = _eventually(lambda: _writer_arn(lab), 30)
     expect(
-        writer == primary["DBClusterArn"],
-        f"the writer of {names['global_cluster']} must be {names['primary_cluster']} in "
-        f"{names['primary_region']} at the end of the lab, not {writer}",
+        writer in (primary["DBClusterArn"], dr["DBClusterArn"]),
+        f"{names['global_cluster']} has no writer ({writer}) among {names['primary_cluster']} "
+        f"and {names['dr_cluster']}",
     )
-    dr = _cluster(lab, "dr")
+    writer_side, reader_side = _roles(lab)
+    replica = _cluster(lab, reader_side)
+    source = _cluster(lab, writer_side)["DBClusterArn"]
     expect(
-        dr.get("ReplicationSourceIdentifier") == primary["DBClusterArn"],
-        f"{names['dr_cluster']} replicates from {dr.get('ReplicationSourceIdentifier')}, not "
-        f"{primary['DBClusterArn']}",
+        replica.get("ReplicationSourceIdentifier") == source,
+        f"{replica['DBClusterIdentifier']} replicates from "
+        f"{replica.get('ReplicationSourceIdentifier')}, not {source}",
     )
     inst = _instance(lab, "dr")
     expect(
         inst.get("DBClusterIdentifier") == names["dr_cluster"],
         f"instance {names['dr_instance']} is not in {names['dr_cluster']}",
     )
-    with _connect(lab, dr["ReaderEndpoint"], dr["Port"]) as conn:
+    with _connect(lab, replica["ReaderEndpoint"], replica["Port"]) as conn:
         recovering = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
-        expect(recovering, f"{names['dr_cluster']} accepts writes: it is not replicating")
+        expect(
+            recovering, f"{replica['DBClusterIdentifier']} accepts writes: it is not replicating"
+        )
 
 
 # --- task 5 -----------------------------------------------------------------------------------
 
 
 def replicated_trades(lab) -> None:
-    names, table = lab.names, lab.names["trades_table"]
-    primary, dr = _cluster(lab, "primary"), _cluster(lab, "dr")
+    table = lab.names["trades_table"]
+    # the current writer (task 7 may have left it in us-west-2) and its replica
+    writer_side, reader_side = _roles(lab)
+    primary, dr = _cluster(lab, writer_side), _cluster(lab, reader_side)
     with _connect(lab, primary["Endpoint"], primary["Port"]) as writer:
         try:
             on_primary = _ids(writer, table)
         except psycopg.errors.UndefinedTable:
-            raise AssertionError(f"no table {table} on {names['primary_cluster']}") from None
+            raise AssertionError(f"no table {table} on {primary['DBClusterIdentifier']}") from None
         writer.execute("CREATE TABLE IF NOT EXISTS state_check_probe (at timestamptz)")
         probe = writer.execute(
             "INSERT INTO state_check_probe VALUES (clock_timestamp()) RETURNING at"
@@ -273,14 +293,22 @@ def replicated_trades(lab) -> None:
     expect(len(on_primary) >= 20, f"{table} holds {len(on_primary)} trades; insert at least 20")
     with _connect(lab, dr["ReaderEndpoint"], dr["Port"]) as reader:
         seen = _eventually(lambda: _ids(reader, table) == on_primary, 10)
-        expect(seen, f"the trades on {names['dr_cluster']} differ from those on the primary")
+        expect(
+            seen,
+            f"the trades on {dr['DBClusterIdentifier']} differ from those on "
+            f"{primary['DBClusterIdentifier']}",
+        )
         arrived = _eventually(
             lambda: reader.execute(
                 "SELECT count(*) FROM state_check_probe WHERE at = %s", (probe,)
             ).fetchone()[0],
             10,
         )
-        expect(arrived, f"a row written on the primary did not reach {names['dr_cluster']}")
+        expect(
+            arrived,
+            f"a row written on {primary['DBClusterIdentifier']} did not reach "
+            f"{dr['DBClusterIdentifier']}",
+        )
 
 
 # --- task 7 -----------------------------------------------------------------------------------
