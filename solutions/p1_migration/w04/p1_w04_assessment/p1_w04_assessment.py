@@ -1512,10 +1512,11 @@ def portfolio_text(*parts: str) -> str:
 
 
 def section_of(markdown: str, name: str) -> str:
-    """The text under the first heading containing ``name`` (up to the next heading)."""
-    at = re.search(rf"(?im)^#{{1,6}}[^\n]*{re.escape(name)}[^\n]*$", markdown)
+    """The text under the first heading containing ``name``, its subsections included (up to
+    the next heading of the same or a higher level)."""
+    at = re.search(rf"(?im)^(#{{1,6}})[^\n]*{re.escape(name)}[^\n]*$", markdown)
     expect(at, f"the report has no heading containing {name!r}")
-    return re.split(r"(?m)^#{1,6}\s", markdown[at.end() :])[0]
+    return re.split(rf"(?m)^#{{1,{len(at.group(1))}}}\s", markdown[at.end() :])[0]
 
 
 check_report = portfolio_text("documents", "assessment-report", f"{names['report']}.md")
@@ -1530,7 +1531,7 @@ for check_name in (
     section_of(check_report, check_name)
 check_diagram = portfolio_text("diagrams", names["diagram"])
 expect(
-    re.match(r"\s*(%%.*\n\s*)*(flowchart|graph)\s", check_diagram),
+    re.match(r"\s*(---\n(?s:.*?)\n---\s*\n)?\s*(%%.*\n\s*)*(flowchart|graph)\s", check_diagram),
     f"{names['diagram']} does not start like a Mermaid flowchart ('flowchart LR')",
 )
 print(f"report of {len(check_report.split())} words and the diagram are in the portfolio")
