@@ -56,7 +56,7 @@
 # - chain security groups so that each tier accepts traffic only from the tier in front of it;
 # - write an IAM role whose trust policy and permissions grant nothing beyond what the workload
 #   needs;
-# - turn application log lines into a metric and an alarm that notifies people.
+# - turn application log lines into a metric and an alarm that notifies people;
 # - document a network from what the account really holds (a diagram, a design document and a
 #   security assessment with a remediation plan), so the documents stay true when it changes.
 #
@@ -1556,7 +1556,7 @@ diagram = portfolio_text("diagrams", names["diagram"])
 network_doc = portfolio_text("documents", "architecture", f"{names['doc_network']}.md")
 security_doc = portfolio_text("documents", "compliance", f"{names['doc_security']}.md")
 expect(
-    re.match(r"\s*(%%.*\n\s*)*(flowchart|graph)\s", diagram),
+    re.match(r"\s*(---\n(?s:.*?)\n---\s*\n)?\s*(%%.*\n\s*)*(flowchart|graph)\s", diagram),
     f"{names['diagram']} does not start like a Mermaid flowchart ('flowchart TB' or 'graph TB')",
 )
 expect_sections(
@@ -1656,8 +1656,11 @@ for value, what in evidence:
         value in security_doc,
         f"the security assessment's evidence does not contain {what}: {value!r}",
     )
-gaps_at = re.search(r"(?im)^#{1,6}[^\n]*gaps[^\n]*$", security_doc)
-gaps = re.split(r"(?m)^#{1,6}\s", security_doc[gaps_at.end() :])[0] if gaps_at else ""
+gaps_at = re.search(r"(?im)^(#{1,6})[^\n]*gaps[^\n]*$", security_doc)
+gaps = ""
+if gaps_at:  # the section with its subsections, up to a heading of the same or a higher level
+    gaps_level = len(gaps_at.group(1))
+    gaps = re.split(rf"(?m)^#{{1,{gaps_level}}}\s", security_doc[gaps_at.end() :])[0]
 expect(
     len(gaps.split()) >= 20,
     "the Gaps section of the security assessment is (nearly) empty: list what is missing and "
