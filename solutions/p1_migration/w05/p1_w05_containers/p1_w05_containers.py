@@ -336,12 +336,13 @@ def trusts(role: dict, service: str) -> bool:
 #   `latest` or no tag at all: a rebuild must not silently pick up a different operating system;
 # - **dependencies from `requirements.txt` in their own layer**: `COPY requirements.txt` and
 #   `RUN pip install --no-cache-dir -r requirements.txt` *before* copying the code, so a code
-#   change does not reinstall every package;
+#   change does not reinstall every package (in a multi-stage build, in the stage that runs pip);
 # - **a non-root `USER`** (create one with `useradd`/`adduser`; `USER root` or `USER 0` fails),
 #   set after the last `RUN` that needs root;
 # - **`EXPOSE 8080`** (`names["app_port"]`) and the app listening there (`PORT=8080`);
 # - **a `HEALTHCHECK`** that calls `http://127.0.0.1:8080/health` (the slim image has no `curl`:
-#   `python -c "import urllib.request; urllib.request.urlopen(...)"` works);
+#   `python -c "import urllib.request; urllib.request.urlopen(...)"` works), its `CMD` in **exec
+#   form** too (`HEALTHCHECK CMD ["python", "-c", "..."]`): task 2 runs that command;
 # - **`CMD` in exec form** (a JSON array) running the shop: `["python", "wsgi.py"]`;
 # - **no secrets**: no `ENV`/`ARG` named like a password, token or key, no `DATABASE_URL` in the
 #   image (ECS injects it from Secrets Manager at run time, task 5), and nothing like `.env` or a
@@ -442,26 +443,53 @@ expect(
     "/health" in health and names["app_port"] in health,
     f"the HEALTHCHECK must call the app's /health on port {names['app_port']}: {health!r}",
 )
-# requirements: copied and installed with pip -r before the code is copied
-copies = [(i, a) for i, (w, a) in enumerate(stage) if w in ("COPY", "ADD")]
-req_copy = [i for i, a in copies if "requirements.txt" in a.split()]
-expect(req_copy, "COPY requirements.txt into the image on its own, before the code")
-installs = [
-    i
-    for i, (w, a) in enumerate(stage)
-    if w == "RUN" and "pip" in a and "install" in a and re.search(r"-r\s*\S*requirements\.txt", a)
-]
-expect(installs, "no RUN pip install -r requirements.txt in the final stage")
-expect(req_copy[0] < installs[0], "copy requirements.txt before the RUN that installs it")
-code_copies = [i for i, a in copies if i not in req_copy]
-expect(code_copies, "the application code is never copied into the image")
 expect(
-    installs[0] < min(code_copies),
+    exec_form(health[health.upper().index("CMD") + 3 :].strip()) is not None,
+    f"write the HEALTHCHECK's CMD in exec form (a JSON array; task 2 runs it): {health!r}",
+)
+# requirements: copied and installed with pip -r before the code is copied, in the stage that
+# runs pip (the final stage, or the builder stage of a multi-stage build)
+_starts = [i for i, (w, _) in enumerate(instructions) if w == "FROM"]
+_stages = [instructions[s:e] for s, e in zip(_starts, [*_starts[1:], len(instructions)])]
+
+
+def _pip_installs(st: list) -> list[int]:
+    return [
+        i
+        for i, (w, a) in enumerate(st)
+        if w == "RUN"
+        and "pip" in a
+        and "install" in a
+        and re.search(r"-r\s*\S*requirements\.txt", a)
+    ]
+
+
+def _copies(st: list) -> list[tuple[int, str]]:
+    return [(i, a) for i, (w, a) in enumerate(st) if w in ("COPY", "ADD")]
+
+
+def _copies_requirements(args: str) -> bool:
+    return any(Path(w).name == "requirements.txt" for w in args.split()[:-1])
+
+
+pip_stage = next((st for st in reversed(_stages) if _pip_installs(st)), None)
+expect(pip_stage is not None, "no RUN pip install -r requirements.txt in the Dockerfile")
+installs = _pip_installs(pip_stage)
+req_copy = [i for i, a in _copies(pip_stage) if _copies_requirements(a)]
+expect(req_copy, "COPY requirements.txt into the image on its own, before the code")
+expect(req_copy[0] < installs[0], "copy requirements.txt before the RUN that installs it")
+expect(
+    not [i for i, a in _copies(pip_stage) if i < installs[0] and not _copies_requirements(a)],
     "install the dependencies before copying the code, so code changes reuse the pip layer",
 )
 expect(
-    "--no-cache-dir" in stage[installs[0]][1],
+    "--no-cache-dir" in pip_stage[installs[0]][1],
     "pip install should use --no-cache-dir (no pip cache left in the image)",
+)
+copies = _copies(stage)
+expect(
+    [a for _, a in copies if "--from" not in a and not _copies_requirements(a)],
+    "the application code is never copied into the image",
 )
 # the user is set after the last RUN (later RUNs would run as root again otherwise) and is not root
 last_user = max(i for i, (w, _) in enumerate(stage) if w == "USER")
@@ -847,7 +875,8 @@ expect(
 # imageTag=names["app_version"])`: the release `1.4.0`. The tags are immutable now: pushing a
 # *different* manifest under `1.4.0` fails with `ImageTagAlreadyExistsException`, and pushing
 # the *same* one again fails with `ImageAlreadyExistsException`. On a re-run, look the tag up with
-# `describe_images` first.
+# `describe_images` first. Do not also tag it `latest`: in an immutable repository a `latest` tag
+# could never move to the next release, so it would soon name an old image.
 
 # %% nbgrader={"grade": false, "grade_id": "push_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -1846,7 +1875,8 @@ expect(
 expect("docker build" in commands["build"], "the build phase must docker build")
 expect("docker push" in commands["post_build"], "post_build must docker push")
 expect(
-    "imagedefinitions.json" in commands["post_build"], "post_build must write imagedefinitions.json"
+    any("imagedefinitions.json" in c for c in commands.values()),
+    "no phase writes imagedefinitions.json (usually post_build, after the push)",
 )
 expect(
     "imagedefinitions.json" in as_list((spec.get("artifacts") or {}).get("files")),
