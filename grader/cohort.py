@@ -13,8 +13,9 @@ nbgrader course directory, ``make_cohort`` writes ``submitted/<student>/<lab>/``
   limit), ``fork_bomb`` (forks until the process limit), ``infinite_loop``,
   ``sleeper`` (``time.sleep(10**6)``),
   ``output_flood`` (100 MB printed), ``real_aws`` (calls s3.amazonaws.com), ``swallow_errors``
-  (installs an IPython handler that hides every later exception: fools plain nbgrader, not
-  the state checks), ``read_gradebook`` (tries to read gradebook.db and the source notebook).
+  (installs an IPython handler that hides every later exception: fools plain nbgrader; the
+  grader removes it before each test cell), ``read_gradebook`` (tries to read gradebook.db
+  and the source notebook).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ CELL_TIMEOUT = "cell_timeout"
 NOTEBOOK_TIMEOUT = "notebook_timeout"
 OUTPUT_TRUNCATED = "output_truncated"
 KERNEL_FAILED_TO_START = "kernel_failed_to_start"
+EXCEPTION_HANDLER_REMOVED = "exception_handler_removed"
 
 GUARD_LINE = "import labkit.guard as _g; _g.install(); del _g"
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -217,6 +218,13 @@ def execute_notebook(
             timer.daemon = True
             timer.start()
             for index, cell in enumerate(nb.cells):
+                if _is_test_cell(cell) and _reset_exception_handler(client):
+                    report.flag(
+                        EXCEPTION_HANDLER_REMOVED,
+                        "the notebook installed a custom exception handler "
+                        "(set_custom_exc) that hides errors; it was removed before each test "
+                        "cell, so failing tests count as failed",
+                    )
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
@@ -267,6 +275,38 @@ def execute_notebook(
         report.seconds = time.monotonic() - t0
         report.launched_by = km.launched_by
     return report
+
+
+# IPython's set_custom_exc hook lets code hide every later exception from the notebook (the
+# classic way to pass nbgrader's tests without an answer). Before a test cell it is reset; the
+# reply says whether one was installed.
+_RESET_HANDLER = (
+    "get_ipython()._grader_had_handler = bool(get_ipython().custom_exceptions)\n"
+    "get_ipython().custom_exceptions = ()"
+)
+
+
+def _is_test_cell(cell: NotebookNode) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution")
+
+
+def _reset_exception_handler(client: NotebookClient) -> bool:
+    """Remove a custom exception handler from the kernel; True when one was installed. A
+    kernel that does not answer is left to the cell's own execution to report."""
+    try:
+        msg_id = client.kc.execute(
+            _RESET_HANDLER,
+            silent=True,
+            store_history=False,
+            user_expressions={"had": "get_ipython()._grader_had_handler"},
+        )
+        reply = client.wait_for_reply(msg_id)
+    except Exception:
+        return False
+    content = (reply or {}).get("content", {})
+    had = content.get("user_expressions", {}).get("had", {})
+    return had.get("data", {}).get("text/plain") == "True"
 
 
 def _kernel_pid(km: KernelManager) -> int | None:

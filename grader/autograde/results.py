@@ -14,7 +14,7 @@ results.json)::
                  "hidden": {"error": "...", "state_check": "passed" | "failed: ..." | null}}],
       "flags": ["kernel_died", "cell_timeout", "notebook_timeout", "output_truncated",
                 "state_check_disagreement", "invalid_notebook", "missing_notebook",
-                "kernel_failed_to_start", "grader_error"],
+                "kernel_failed_to_start", "exception_handler_removed", "grader_error"],
       "messages": ["shown to the learner"],
       "hidden": {"invalid": {...}, "grader_error": "...", "traceback": "..."},
       "timings": {"execute_seconds": ..., "state_check_seconds": ..., "worker_seconds": ...,

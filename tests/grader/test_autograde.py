@@ -33,7 +33,7 @@ EXPECTED = {
     "sleeper": (0, "cell_timeout"),
     "output_flood": (3, "output_truncated"),
     "real_aws": (1, None),
-    "swallow_errors": (1, "state_check_disagreement"),
+    "swallow_errors": (0, "exception_handler_removed"),
     "read_gradebook": (3, None),
     "monkeypatch_boto3": (0, "state_check_disagreement"),
 }
@@ -102,9 +102,20 @@ def test_hostile_kernels_are_reported_precisely(graded):
     assert "leaked 0 files" in leak  # the course dir and /tmp are hidden from the kernel
 
 
-def test_state_checks_defeat_a_kernel_that_hides_its_errors(graded):
+def test_a_kernel_that_hides_its_errors_earns_nothing(graded):
+    # set_custom_exc hides every exception from nbgrader; the handler is removed before each
+    # test cell, so the tests fail as they would for a blank notebook
+    course, docs = graded
+    doc = docs["swallow_errors"]
+    assert {t["status"] for t in doc["tasks"]} == {"failed"}
+    assert any("custom exception handler" in m for m in doc["messages"])
+    autograded = (course / "autograded/swallow_errors" / LAB / f"{LAB}.ipynb").read_text()
+    assert "NotImplementedError" in autograded
+
+
+def test_state_checks_defeat_a_kernel_that_fakes_its_resources(graded):
     _, docs = graded
-    task = next(t for t in docs["swallow_errors"]["tasks"] if t["grade_id"] == "bucket_tests")
+    task = next(t for t in docs["monkeypatch_boto3"]["tasks"] if t["grade_id"] == "bucket_tests")
     assert task["score"] == 0 and task["hidden"]["state_check"].startswith("failed: bucket")
     assert "emulator's state does not support it" in task["message"]
     solution = next(t for t in docs["solution"]["tasks"] if t["grade_id"] == "bucket_tests")
