@@ -124,10 +124,14 @@ def image(ec2) -> dict:
 
 
 def key_arn(key_id: str | None) -> str | None:
-    """A us-west-2 KMS key id, alias or ARN as the key's ARN."""
+    """A us-west-2 KMS key id, alias or ARN as the key's ARN (a key us-west-2 does not know
+    stays as it is)."""
     if not key_id:
         return None
-    return kms_west.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    try:
+        return kms_west.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    except kms_west.exceptions.NotFoundException:
+        return key_id
 
 
 def launch_template() -> dict:
@@ -292,10 +296,13 @@ expect(
 # - `Encrypted=True` with `KmsKeyId` the DR region's EBS key (`names["ebs_key_arn"]`, alias
 #   `names["ebs_key_alias"]`): the copy's snapshots are re-encrypted with a key of the region they
 #   live in, so us-west-2 can boot them even when us-east-1's KMS is unreachable;
-# - `CopyImageTags=True`, so the copy carries `App` and `Version`.
+# - `CopyImageTags=True`, so the copy carries `App` and `Version` (on AWS; the emulator ignores
+#   it, see below).
 #
 # Then tag the copy with its lineage, `SourceImageId=<the us-east-1 AMI id>` and
-# `SourceRegion=us-east-1` (`create_tags`). AWS also reports the source in `describe_images`
+# `SourceRegion=us-east-1` (`create_tags`), and with `App` and `Version` as well: the emulator
+# does not apply `CopyImageTags`, and the checks want the copy's `App` and `Version` equal to
+# the source's. AWS also reports the source in `describe_images`
 # (`SourceImageId`, `SourceImageRegion`), but the emulator does not, and explicit tags survive
 # any tooling; the checks read either. Wait for `available`. Re-running: look the copy up by name
 # in us-west-2 first; a second copy would leave two images of one release in the region.
@@ -351,7 +358,8 @@ for key in ("App", "Version"):
     expect(
         tag(copied_image, key) == tag(source_image, key),
         f"AMI {copied_image['ImageId']}: tag {key} is {tag(copied_image, key)!r}, the source "
-        f"has {tag(source_image, key)!r}",
+        f"has {tag(source_image, key)!r} (the emulator ignores CopyImageTags: add the tag to "
+        f"the copy with create_tags)",
     )
 for mapping in copied_image.get("BlockDeviceMappings", []):
     ebs = mapping.get("Ebs", {})
@@ -834,8 +842,14 @@ expect(
     f"{names['dr_host']}/health",
 )
 service_port = dr_service.server_address[1]
-with urllib.request.urlopen(f"http://{names['dr_host']}:{service_port}/health", timeout=5) as r:
-    expect(r.status == 200, f"GET /health answered {r.status}")
+try:
+    with urllib.request.urlopen(f"http://{names['dr_host']}:{service_port}/health", timeout=5) as r:
+        expect(r.status == 200, f"GET /health answered {r.status}")
+except OSError as e:  # refused, timed out, or an HTTP error status
+    raise AssertionError(
+        f"GET http://{names['dr_host']}:{service_port}/health failed ({e}): dr_service must "
+        f"listen on names['dr_host'] and still be running, and /health must answer 200"
+    ) from None
 expect(
     eventually(lambda: route53_verdict(hc["Id"]) == "healthy", 20),
     f"Route 53 does not see the DR app as healthy (port {hc_config.get('Port')})",

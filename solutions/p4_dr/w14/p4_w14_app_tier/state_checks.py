@@ -149,7 +149,8 @@ def copied_ami(lab) -> None:
         expect(
             tag(copy, key) == tag(source, key),
             f"AMI {copy['ImageId']}: tag {key} is {tag(copy, key)!r}, the source has "
-            f"{tag(source, key)!r} (copy the tags)",
+            f"{tag(source, key)!r} (the emulator ignores CopyImageTags: add the tag to the copy "
+            f"with create_tags)",
         )
     for mapping in copy.get("BlockDeviceMappings", []):
         ebs = mapping.get("Ebs", {})
@@ -230,8 +231,9 @@ def dr_group(lab) -> None:
         f"{names['asg']} launches {spec or group.get('LaunchConfigurationName')}, not "
         f"{names['launch_template']}",
     )
-    sizes = (group["MinSize"], group["DesiredCapacity"], group["MaxSize"])
-    expect(sizes == (0, 0, 12), f"{names['asg']} min/desired/max are {sizes}, not (0, 0, 12)")
+    # desired capacity 0 and no instances: checked with task 5, which must leave it at zero
+    sizes = (group["MinSize"], group["MaxSize"])
+    expect(sizes == (0, 12), f"{names['asg']} min/max are {sizes}, not (0, 12)")
     subnets = set(filter(None, group.get("VPCZoneIdentifier", "").split(",")))
     wanted = set(names["private_subnets_dr"].split(","))
     expect(
@@ -248,7 +250,6 @@ def dr_group(lab) -> None:
         group.get("TargetGroupARNs") == [tg["TargetGroupArn"]],
         f"{names['asg']} is attached to {group.get('TargetGroupARNs')}, not {names['target_group']}",
     )
-    expect(not group["Instances"], f"{names['asg']} runs {len(group['Instances'])} instances")
 
 
 # --- task 5 -----------------------------------------------------------------------------------
@@ -285,6 +286,12 @@ def scaling_policies(lab) -> None:
         f"{names['steady_policy']} targets {config.get('TargetValue')}",
     )
 
+    group = _group(lab)
+    expect(
+        group["DesiredCapacity"] == 0 and not group["Instances"],
+        f"{names['asg']} is at desired capacity {group['DesiredCapacity']} with "
+        f"{len(group['Instances'])} instances; put it back to zero after the test",
+    )
     # behaviour: the policy scales the group out with instances of the copied AMI, then back in
     autoscaling = lab.client("autoscaling", names["dr_region"])
     copy = _image(lab, "dr")["ImageId"]
@@ -335,23 +342,28 @@ def dr_health_check(lab) -> None:
     expect(config.get("ResourcePath") == "/health", f"it probes {config.get('ResourcePath')!r}")
     cloudwatch = lab.client("cloudwatch", "us-east-1")
     now = datetime.now(UTC)
+    # one-second buckets in order (the emulator keeps every datapoint; a new check starts at 1,
+    # so "healthy" counts only after the check saw the app down: the restart of task 6)
     points = cloudwatch.get_metric_statistics(
         Namespace="AWS/Route53",
         MetricName="HealthCheckStatus",
         Dimensions=[{"Name": "HealthCheckId", "Value": hc["Id"]}],
-        StartTime=now - timedelta(hours=6),
+        StartTime=now - timedelta(hours=1),
         EndTime=now + timedelta(minutes=5),
-        Period=60,
+        Period=1,
         Statistics=["Minimum", "Maximum"],
     )["Datapoints"]
     expect(points, f"CloudWatch has no HealthCheckStatus of {hc['Id']}")
+    points.sort(key=lambda p: p["Timestamp"])
+    first_down = next((i for i, p in enumerate(points) if p["Minimum"] == 0), None)
     expect(
-        any(p["Maximum"] == 1 for p in points),
-        f"health check {hc['Id']} was never healthy: is the DR app answering on /health?",
+        first_down is not None,
+        f"health check {hc['Id']} never reported the DR app down: stop it and watch (task 6)",
     )
     expect(
-        any(p["Minimum"] == 0 for p in points),
-        f"health check {hc['Id']} never reported the DR app down: stop it and watch (task 6)",
+        any(p["Maximum"] == 1 for p in points[first_down + 1 :]),
+        f"health check {hc['Id']} never saw the DR app healthy again after it was down: start "
+        f"it again on the same port and wait for the verdict 'healthy' (task 6)",
     )
 
 
