@@ -120,7 +120,13 @@ def region_vpc(side: str) -> dict:
         any(tag(v, "Name") == name for v in vpcs),
         f"no VPC with the Name tag {name!r} in {REGIONS[side]} yet (task 1 creates it)",
     )
-    return find_named(vpcs, name, f"VPC in {REGIONS[side]}")
+    same = [v["VpcId"] for v in vpcs if tag(v, "Name") == name]
+    expect(
+        len(same) == 1,
+        f"{len(same)} VPCs in {REGIONS[side]} carry the Name tag {name!r} ({', '.join(same)}); "
+        f"expected exactly one (did a re-run create a duplicate? delete the extra one)",
+    )
+    return find_named(vpcs, name, "VPC")
 
 
 def expected_subnets(side: str) -> dict[tuple[str, str], str]:
@@ -494,7 +500,12 @@ for side in SIDES:
         expect(
             any(r.get("NatGatewayId") in nat_ids_here for r in default_routes(table)),
             f"private subnet {s['CidrBlock']} ({REGIONS[side]}): its route table "
-            f"{table['RouteTableId']} has no 0.0.0.0/0 route to a NAT gateway",
+            f"{table['RouteTableId']} has no 0.0.0.0/0 route to a NAT gateway"
+            + (
+                ""
+                if any(a.get("SubnetId") == s["SubnetId"] for a in table.get("Associations", []))
+                else " (it is the VPC's main table: associate the subnet with its private table)"
+            ),
         )
 print("internet gateways, NAT gateways and private default routes in place")
 
@@ -683,6 +694,14 @@ for side in SIDES:
                 best.get("VpcPeeringConnectionId") == pcx_id,
                 f"from {s['CidrBlock']} traffic to {target} takes {best}, not {pcx_id}",
             )
+    for s in need_subnets(side)["public"]:
+        table = route_table_for(side, vpc_id, s["SubnetId"])
+        expect(
+            not any(r.get("VpcPeeringConnectionId") for r in table["Routes"]),
+            f"public subnet {s['CidrBlock']} ({REGIONS[side]}): route table "
+            f"{table['RouteTableId']} routes to the peering connection; only the private route "
+            f"tables may (nothing public needs to cross)",
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task5_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -762,6 +781,10 @@ for side in SIDES:
     vpc_id = region_vpc(side)["VpcId"]
     app = security_group(side, vpc_id, names["sg_app"])
     db = security_group(side, vpc_id, names["sg_db"])
+    expect(
+        not [p for p in db["IpPermissions"] if p["IpProtocol"] == "-1"],
+        f"{names['sg_db']} in {REGIONS[side]} admits all traffic (protocol -1); only TCP {DB_PORT}",
+    )
     on_port = [p for p in db["IpPermissions"] if p.get("FromPort") == DB_PORT]
     expect(on_port, f"{names['sg_db']} in {REGIONS[side]} admits nothing on port {DB_PORT}")
     sources = {g["GroupId"] for p in on_port for g in p.get("UserIdGroupPairs", [])}
@@ -783,8 +806,13 @@ for side in SIDES:
     for p in db["IpPermissions"]:
         expect(
             p["IpProtocol"] in ("tcp", "6") and p.get("FromPort") == p.get("ToPort") == DB_PORT,
-            f"{names['sg_db']} in {REGIONS[side]} opens {p['IpProtocol']} "
-            f"{p.get('FromPort')}-{p.get('ToPort')}; only TCP {DB_PORT}",
+            f"{names['sg_db']} in {REGIONS[side]} opens "
+            + (
+                "all traffic (protocol -1)"
+                if p["IpProtocol"] == "-1"
+                else f"{p['IpProtocol']} {p.get('FromPort')}-{p.get('ToPort')}"
+            )
+            + f"; only TCP {DB_PORT}",
         )
         expect(not p.get("Ipv6Ranges"), f"{names['sg_db']} admits IPv6 ranges")
         cidrs += [ipaddress.ip_network(r["CidrIp"]) for r in p.get("IpRanges", [])]
@@ -922,6 +950,8 @@ print(lab.portfolio.path("documents", "architecture", f"{names['design_doc']}.md
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "doc_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import re
+
 doc_path = lab.portfolio.path("documents", "architecture", f"{names['design_doc']}.md")
 expect(doc_path.is_file(), f"no architecture document at {doc_path}")
 text = doc_path.read_text()
@@ -933,6 +963,13 @@ for section in ("Overview", "Components", "Design Decisions", "Security", "Scali
     )
 diagram_path = lab.portfolio.path("diagrams", names["diagram"])
 expect(diagram_path.is_file(), f"no diagram at {diagram_path}")
+expect(
+    re.match(
+        r"\s*(---\n(?s:.*?)\n---\s*\n)?\s*(%%.*\n\s*)*(flowchart|graph)\s",
+        diagram_path.read_text(),
+    ),
+    f"{names['diagram']} does not start like a Mermaid flowchart ('flowchart LR' or 'graph TB')",
+)
 print("design document and diagram written")
 
 ### BEGIN HIDDEN TESTS

@@ -39,7 +39,13 @@ def _vpc(lab, side: str) -> dict:
         any(tag(v, "Name") == name for v in vpcs),
         f"no VPC with the Name tag {name!r} in {region} (task 1 creates it)",
     )
-    return find_named(vpcs, name, f"VPC in {region}")
+    same = [v["VpcId"] for v in vpcs if tag(v, "Name") == name]
+    expect(
+        len(same) == 1,
+        f"{len(same)} VPCs in {region} carry the Name tag {name!r} ({', '.join(same)}); "
+        f"expected exactly one (did a re-run create a duplicate? delete the extra one)",
+    )
+    return find_named(vpcs, name, "VPC")
 
 
 def _expected_subnets(lab, side: str) -> dict[tuple[str, str], str]:
@@ -298,6 +304,14 @@ def cross_region_peering(lab) -> None:
             for r in t["Routes"]:
                 if r.get("VpcPeeringConnectionId") == pcx_id:
                     expect(r.get("State", "active") == "active", f"{where}: a blackhole route")
+        for s in tiers["public"]:
+            t = _table_for(tables, s["SubnetId"])
+            expect(
+                not any(r.get("VpcPeeringConnectionId") for r in t["Routes"]),
+                f"public subnet {s['CidrBlock']} in {names[f'{side}_region']}: route table "
+                f"{t['RouteTableId']} routes to the peering connection; only the private route "
+                f"tables may",
+            )
 
 
 # --- task 5 -----------------------------------------------------------------------------------
@@ -331,8 +345,13 @@ def database_security_groups(lab) -> None:
                 p["IpProtocol"] in ("tcp", "6")
                 and p.get("FromPort") == DB_PORT
                 and p.get("ToPort") == DB_PORT,
-                f"{names['sg_db']} in {region} opens {p['IpProtocol']} "
-                f"{p.get('FromPort')}-{p.get('ToPort')}; only TCP {DB_PORT}",
+                f"{names['sg_db']} in {region} opens "
+                + (
+                    "all traffic (protocol -1)"
+                    if p["IpProtocol"] == "-1"
+                    else f"{p['IpProtocol']} {p.get('FromPort')}-{p.get('ToPort')}"
+                )
+                + f"; only TCP {DB_PORT}",
             )
             cidrs += [ipaddress.ip_network(r["CidrIp"]) for r in p.get("IpRanges", [])]
             groups |= {g["GroupId"] for g in p.get("UserIdGroupPairs", [])}
