@@ -695,7 +695,8 @@ expect(
 # The OAC makes CloudFront sign its requests as the service principal
 # `cloudfront.amazonaws.com`. That principal is shared by every distribution of every AWS
 # customer, so the bucket policy must also say **which** distribution: the condition
-# `StringEquals` on `AWS:SourceArn` with your distribution's ARN. Without it, anyone could point
+# `StringEquals` on `AWS:SourceArn` with your distribution's ARN (`ArnEquals`/`ArnLike` with the
+# exact ARN work as well; a wildcard does not). Without it, anyone could point
 # their own distribution at your bucket (the "confused deputy").
 #
 # Put a bucket policy on `names["images_bucket"]` with one `Allow` statement:
@@ -761,13 +762,20 @@ expect(
     "no NotPrincipal/NotAction in the Allow",
 )
 conditions = grant.get("Condition", {})
-source_arns = {k.lower(): v for k, v in conditions.get("StringEquals", {}).items()}.get(
-    "aws:sourcearn"
+source_arns = next(
+    (
+        value
+        for operator in ("StringEquals", "ArnEquals", "ArnLike")
+        for key, value in conditions.get(operator, {}).items()
+        if key.lower() == "aws:sourcearn"
+    ),
+    None,
 )
 the_arn = shop_distribution()["ARN"]
 expect(
     source_arns is not None,
-    "the Allow has no StringEquals condition on AWS:SourceArn: any distribution could read the bucket",
+    f"the Allow has no StringEquals condition on AWS:SourceArn (conditions: {conditions}): "
+    "any distribution could read the bucket",
 )
 expect(
     as_list(source_arns) == [the_arn],
@@ -1094,7 +1102,8 @@ expect(
 # 1. `lab.portfolio.write_document("architecture", names["architecture_doc"], markdown)` with the
 #    sections **Overview**, **Components**, **Design Decisions**, **Security** and **Scaling**
 #    (as Markdown headings). It must name the distribution's domain name (`DomainName`), the
-#    certificate's ARN, the bucket, the number of images migrated and the scaling range.
+#    certificate's ARN, the bucket, the number of files migrated (products and banners together,
+#    counted from the bucket or `nfs_files()`) and the scaling range.
 # 2. A diagram: `lab.portfolio.add_diagram(names["diagram"] + ".mmd", text)` with a Mermaid
 #    flowchart (`flowchart LR` ...) of viewer → CloudFront → S3 / ALB → Auto Scaling group.
 #
@@ -1211,9 +1220,13 @@ expect(
     names["images_bucket"] in text,
     f"the document does not name the bucket {names['images_bucket']}",
 )
+migrated = nfs_files()
+products = sum(1 for k in migrated if k.startswith("products/"))
+stated = set(re.findall(r"\b\d+\b", text))
 expect(
-    str(len(nfs_files())) in text,
-    f"the document does not say how many images ({len(nfs_files())}) were migrated",
+    str(len(migrated)) in stated or {str(products), str(len(migrated) - products)} <= stated,
+    f"the document does not say how many files ({len(migrated)}: {products} product images and "
+    f"{len(migrated) - products} banners) were migrated",
 )
 diagrams = (
     [p for p in lab.portfolio.path("diagrams").glob(names["diagram"] + ".*")]

@@ -216,11 +216,21 @@ def bucket_policy(lab) -> None:
         as_list(grant.get("Resource")) == [f"arn:aws:s3:::{bucket}/*"],
         f"the Allow's resource is {grant.get('Resource')}",
     )
-    equals = {k.lower(): v for k, v in grant.get("Condition", {}).get("StringEquals", {}).items()}
+    conditions = grant.get("Condition", {})
+    source_arns = next(
+        (
+            value
+            for operator in ("StringEquals", "ArnEquals", "ArnLike")
+            for key, value in conditions.get(operator, {}).items()
+            if key.lower() == "aws:sourcearn"
+        ),
+        None,
+    )
     the_arn = _distribution(lab)["ARN"]
+    expect(source_arns is not None, f"the Allow has no condition on AWS:SourceArn ({conditions})")
     expect(
-        as_list(equals.get("aws:sourcearn")) == [the_arn],
-        f"AWS:SourceArn is {equals.get('aws:sourcearn')}, expected {the_arn}",
+        as_list(source_arns) == [the_arn],
+        f"AWS:SourceArn is {source_arns}, expected the shop distribution {the_arn}",
     )
     for s in stmts:
         if s.get("Effect") == "Deny":
@@ -254,6 +264,17 @@ def https_listener(lab) -> None:
     options = cert.get("DomainValidationOptions", [])
     expect(options and all(o.get("ValidationMethod") == "DNS" for o in options), "DNS validation")
     records = route53.list_resource_record_sets(HostedZoneId=names["zone_id"])["ResourceRecordSets"]
+    origin_records = [
+        r
+        for r in records
+        if r["Name"].rstrip(".") == names["origin_domain"] and r["Type"] == "A"
+    ]
+    expect(
+        origin_records
+        and origin_records[0].get("AliasTarget", {}).get("HostedZoneId") == names["alb_zone_id"],
+        f"{names['origin_domain']} should be an alias A record to the ALB "
+        f"(hosted zone {names['alb_zone_id']})",
+    )
     have = {
         (r["Name"].rstrip(".").lower(), r["Type"]): {
             v["Value"] for v in r.get("ResourceRecords", [])
