@@ -297,7 +297,11 @@ for region in REGIONS:
         and "sqs:SendMessage" in as_list(s.get("Action"))
     ]
     expect(granted, f"the {region} queue policy does not let SNS send messages")
-    expect(topic_arns[region] in json.dumps([s.get("Condition") for s in granted]), "aws:SourceArn")
+    expect(
+        topic_arns[region] in json.dumps([s.get("Condition") for s in granted]),
+        f"the {region} queue policy lets SNS send from any topic: add the condition "
+        f"ArnEquals aws:SourceArn {topic_arns[region]}",
+    )
     drain(region)
     marker = f"probe-{uuid.uuid4()}"
     sns[region].publish(TopicArn=topic_arns[region], Message=marker)
@@ -551,7 +555,7 @@ expect(len(set(lag_ms)) > 1, "20 identical lag samples: measure each one")
 #
 # | alarm | region | metric (dimensions) | statistic | period | evaluation | threshold | missing data |
 # |---|---|---|---|---|---|---|---|
-# | `names["alarm_rpo"]` | us-west-2 | `TradingPlatform/DR` `ReplicationLagMs` (`DBClusterIdentifier`) | `Maximum` | 60 | 1 of 1 | `GreaterThanThreshold` 1000 | `breaching` |
+# | `names["alarm_rpo"]` | us-west-2 | `TradingPlatform/DR` `ReplicationLagMs` (`DBClusterIdentifier=trading-platform-dr`) | `Maximum` | 60 | 1 of 1 | `GreaterThanThreshold` 1000 | `breaching` |
 # | `names["alarm_rto"]` | us-west-2 | `TradingPlatform/DR` `PrimaryHealthy` (`Region=us-east-1`) | `Minimum` | 60 | 3 of 3 | `LessThanThreshold` 1 | `breaching` |
 # | `names["alarm_latency"]` | us-east-1 | `TradingPlatform/App` `OrderLatency` (`Region=us-east-1`, `Operation=write`) | `ExtendedStatistic="p99"` | 60 | 2 of 2 | `GreaterThanThreshold` 250 | `notBreaching` |
 #
@@ -703,8 +707,12 @@ dims_expected = {
 }
 for alarm_name, (region, _) in EXPECTED_ALARMS.items():
     alarm = cloudwatch[region].describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
-    expect(alarm.get("AlarmActions") == [topic_of[region]], f"{alarm_name}: AlarmActions")
-    expect(alarm.get("OKActions") == [topic_of[region]], f"{alarm_name}: OKActions")
+    for key in ("AlarmActions", "OKActions"):
+        expect(
+            alarm.get(key) == [topic_of[region]],
+            f"alarm {alarm_name}: {key} is {alarm.get(key)}, expected [{topic_of[region]}] "
+            f"(the DR events topic in the alarm's own region, on ALARM and on OK)",
+        )
     got = sorted(alarm.get("Dimensions", []), key=lambda d: d["Name"])
     want = sorted(dims_expected[alarm_name], key=lambda d: d["Name"])
     expect(got == want, f"alarm {alarm_name} watches dimensions {got}, expected {want}")
@@ -996,10 +1004,14 @@ def dashboard_series(body: dict) -> list[tuple]:
     return series
 
 
-try:
-    stored = cloudwatch[PRIMARY_REGION].get_dashboard(DashboardName=names["dashboard"])
-except ClientError:
-    raise AssertionError(f"no CloudWatch dashboard {names['dashboard']}") from None
+stored = None
+for region in REGIONS:  # dashboards are global; the emulator files them under the client's region
+    try:
+        stored = cloudwatch[region].get_dashboard(DashboardName=names["dashboard"])
+        break
+    except ClientError:
+        continue
+expect(stored, f"no CloudWatch dashboard {names['dashboard']}: put_dashboard it")
 board = json.loads(stored["DashboardBody"])
 series = dashboard_series(board)
 
@@ -1071,7 +1083,8 @@ for widget in board["widgets"]:
     for key in ("x", "y", "width", "height"):
         expect(
             isinstance(widget.get(key), int),
-            f"widget {widget.get('properties', {}).get('title')}: {key}",
+            f"widget {widget.get('properties', {}).get('title')!r}: {key} is "
+            f"{widget.get(key)!r}; x, y, width and height must be integers (grid units)",
         )
 ### END HIDDEN TESTS
 
@@ -1082,12 +1095,13 @@ for widget in board["widgets"]:
 #    the distribution of `write_ms` and `read_ms` (histograms, with the p99s marked) and the 20
 #    `lag_ms` samples (with the RPO alarm's 1000 ms threshold as a line, on a log scale if that
 #    reads better). Save it with `lab.portfolio.add_figure(names["figure"], fig)`.
-# 2. Measurements (project `"p4"`, unit `"ms"`): `order_latency_p99` (the write p99) and
-#    `replication_lag_max` (the largest lag sample).
+# 2. Measurements with `lab.portfolio.record_measurement(name, value, "ms", project="p4")`:
+#    `order_latency_p99` (the write p99) and `replication_lag_max` (the largest lag sample).
 # 3. The monitoring design as an **architecture** document
 #    `lab.portfolio.write_document("architecture", names["document"], text)` with the sections
 #    `## Overview`, `## Components` (metrics, alarms, topics, queues, dashboard, by region),
-#    `## Design Decisions` (each alarm's threshold, periods and missing-data choice, and why),
+#    `## Design Decisions` (each alarm by its name, e.g. `trading-dr-rpo-at-risk`: its
+#    threshold, periods and missing-data choice, and why),
 #    `## Security` (who may publish to the topics and queues) and `## Scaling` (the DR group on
 #    the dashboard; metric costs). Put your measured write p99 and maximum lag in it (in ms, one
 #    decimal).

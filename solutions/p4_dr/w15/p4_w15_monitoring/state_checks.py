@@ -113,6 +113,16 @@ EXPECTED = {
 }
 
 
+DIMENSIONS = {
+    "alarm_rpo": lambda lab: [("DBClusterIdentifier", lab.names["dr_cluster"])],
+    "alarm_rto": lambda lab: [("Region", lab.names["primary_region"])],
+    "alarm_latency": lambda lab: [
+        ("Operation", "write"),
+        ("Region", lab.names["primary_region"]),
+    ],
+}
+
+
 def _alarm(lab, key: str) -> tuple[str, dict]:
     names = lab.names
     region = names[EXPECTED[key][0]]
@@ -135,6 +145,8 @@ def alarms(lab) -> None:
         topic = f"arn:aws:sns:{region}:{lab.account_id}:{names['events_topic']}"
         expect(alarm.get("AlarmActions") == [topic], f"alarm {names[key]}: AlarmActions")
         expect(alarm.get("OKActions") == [topic], f"alarm {names[key]}: OKActions")
+        got = sorted((d["Name"], d["Value"]) for d in alarm.get("Dimensions", []))
+        expect(got == DIMENSIONS[key](lab), f"alarm {names[key]}: dimensions {got}")
 
 
 def proof(lab) -> None:
@@ -151,11 +163,15 @@ def proof(lab) -> None:
 
 def dashboard(lab) -> None:
     names = lab.names
-    cw = lab.client("cloudwatch", names["primary_region"])
-    try:
-        body = json.loads(cw.get_dashboard(DashboardName=names["dashboard"])["DashboardBody"])
-    except cw.exceptions.ResourceNotFound:
-        raise AssertionError(f"no dashboard {names['dashboard']}") from None
+    body = None
+    for region in _regions(lab):  # global in AWS; the emulator files it under one region
+        cw = lab.client("cloudwatch", region)
+        try:
+            body = json.loads(cw.get_dashboard(DashboardName=names["dashboard"])["DashboardBody"])
+            break
+        except ClientError:
+            continue
+    expect(body is not None, f"no dashboard {names['dashboard']}")
     regions = set()
     metrics = set()
     for widget in body.get("widgets", []):
