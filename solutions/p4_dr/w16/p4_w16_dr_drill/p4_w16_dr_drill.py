@@ -466,7 +466,10 @@ def check_drill(result: dict, writer, what: str) -> None:
     expect(
         abs(result["completed_at"] - first_new["at"]) < 0.01
         and abs(rto - (first_new["at"] - result["started_at"])) < 0.01,
-        f"{what}: completed_at must be the first ack on the new writer after started_at",
+        f"{what}: completed_at must be the first ack in to_region ({result['to_region']}) after "
+        f"started_at, {first_new['at'] - result['started_at']:.3f} s after it; you have "
+        f"completed_at {result['completed_at'] - result['started_at']:.3f} s after started_at "
+        f"and rto_seconds {rto:.3f}",
     )
     before = [a for a in writer.acked if a["at"] < result["started_at"]]
     expect(before, f"{what}: the load must be running before the switch starts")
@@ -709,22 +712,41 @@ expect(axis.lines or axis.collections, "no writes-per-second data on the timelin
 # ## Task 5 · Measurements and the DR report (2 points)
 #
 # The portfolio rubric scores Project 4 on measured `rto` and `rpo` (targets: at most 15
-# minutes, and 0). Record, with `lab.portfolio.record_measurement(..., project="p4")`, in
-# **AWS minutes** (emulator seconds ÷ `TIME_SCALE` ÷ 60) and with a `source` that says how:
+# minutes, and 0). They are the numbers of the **DR capability**, and a disaster is the
+# unplanned case: quoting the planned switchover's RPO of 0 as "the RPO" while the same drill
+# lost trades would be cherry-picking. So the rubric's numbers are the **worst** the drill
+# measured, and the planned result is recorded beside them. Record, with
+# `lab.portfolio.record_measurement(..., project="p4")`, in **AWS minutes** (emulator seconds ÷
+# `TIME_SCALE` ÷ 60) and with a `source` that says which drill and what the number covers:
 #
-# - `rto` from the **planned switchover**, target `"<= 15"`, unit `"min"`;
-# - `rpo` from the planned switchover, target `"<= 0"`, unit `"min"`;
-# - `unplanned_rpo` from the unplanned failover, target `"<= 0"`, unit `"min"`;
+# - `rto`: the **longer** of the two drills' `rto_seconds` (planned switchover, unplanned
+#   failover), target `"<= 15"`, unit `"min"`;
+# - `rpo`: the **unplanned failover's** `rpo_seconds`, target `"<= 0"`, unit `"min"` (it
+#   misses the target: that is the finding, report it);
+# - `planned_rpo`: the planned switchover's `rpo_seconds` (0), target `"<= 0"`, unit `"min"`;
 # - `unplanned_lost_trades`: the number of acknowledged trades lost, unit `"trades"`,
 #   target `"<= 0"`.
+#
+# Say in the report what these numbers are and are not:
+#
+# - the RTO runs from the API call to the first acknowledged write on the new writer: the
+#   **database tier only**. Detecting the failure, deciding to fail over, DNS and the web tier
+#   come on top;
+# - the AWS estimate divides everything by `TIME_SCALE`, also the client's own reconnect
+#   delays (real seconds here), so it overstates them: a conservative estimate;
+# - the unplanned RPO is set by how long the old writer kept acknowledging trades that no
+#   longer replicated: from the moment the drill cut the link (its choice) until the failover
+#   fenced the old writer. In production it is the replication lag at the moment the region
+#   is lost: typically under a second for Aurora Global Database, unbounded while the link is
+#   down.
 #
 # Then write the DR report: `lab.portfolio.write_document("dr-report", names["dr_report"],
 # markdown)` with the headings **Scenario**, **RTO**, **RPO**, **Timeline**, **Findings**,
 # **Improvements**. Give the measured numbers: both RTOs in emulator seconds (2 decimals) and
 # AWS estimates, the planned RPO (0, with the count of acknowledged trades checked), the
-# unplanned loss (the count of lost trades, the id range, RDS's own count and why they may
-# differ), a link to the timeline figure (`../../figures/<figure>.png`), findings and
-# improvements that follow from the numbers.
+# unplanned loss (the count of lost trades, the id range, the window in seconds, RDS's own
+# count and why they may differ), what the numbers cover (above), a link to the timeline
+# figure (`../../figures/<figure>.png`), findings and improvements that follow from the numbers.
 
 
 # %% nbgrader={"grade": false, "grade_id": "report_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -734,29 +756,38 @@ def aws_minutes(seconds: float) -> float:
 
 
 source = f"DR drill under load, emulator time scale {TIME_SCALE}"
+worst = max((planned, unplanned), key=lambda r: r["rto_seconds"])
+worst_name = "planned switchover" if worst is planned else "unplanned failover"
 lab.portfolio.record_measurement(
     "rto",
-    aws_minutes(planned["rto_seconds"]),
+    aws_minutes(worst["rto_seconds"]),
     "min",
     target="<= 15",
     project="p4",
-    source=f"{source}: planned switchover {planned['rto_seconds']:.2f} s",
+    source=(
+        f"{source}: the longer of the two drills ({worst_name} {worst['rto_seconds']:.2f} s; "
+        f"switchover {planned['rto_seconds']:.2f} s, failover {unplanned['rto_seconds']:.2f} s), "
+        "API call to the first acknowledged write: database tier only"
+    ),
 )
 lab.portfolio.record_measurement(
     "rpo",
-    aws_minutes(planned["rpo_seconds"]),
-    "min",
-    target="<= 0",
-    project="p4",
-    source=f"{source}: {planned['acked']} acknowledged trades checked on the new writer",
-)
-lab.portfolio.record_measurement(
-    "unplanned_rpo",
     aws_minutes(unplanned["rpo_seconds"]),
     "min",
     target="<= 0",
     project="p4",
-    source=f"{source}: failover with AllowDataLoss, replication paused",
+    source=(
+        f"{source}: unplanned failover (AllowDataLoss) after replication was cut for the drill: "
+        f"{len(unplanned['lost_ids'])} acknowledged trades lost in {unplanned['rpo_seconds']:.2f} s"
+    ),
+)
+lab.portfolio.record_measurement(
+    "planned_rpo",
+    aws_minutes(planned["rpo_seconds"]),
+    "min",
+    target="<= 0",
+    project="p4",
+    source=f"{source}: planned switchover, {planned['acked']} acknowledged trades all on the new writer",
 )
 lab.portfolio.record_measurement(
     "unplanned_lost_trades",
@@ -790,7 +821,10 @@ Emulator time scale {TIME_SCALE}: emulator seconds / {TIME_SCALE} = AWS seconds.
 | planned switchover | {planned["rto_seconds"]:.2f} s | {aws_minutes(planned["rto_seconds"]):.2f} min | 15 min |
 | unplanned failover | {unplanned["rto_seconds"]:.2f} s | {aws_minutes(unplanned["rto_seconds"]):.2f} min | 15 min |
 
-Both meet the 15-minute RTO for the database tier.
+Both meet the 15-minute RTO for the database tier. What the numbers cover: from the API
+call to the first trade acknowledged by the new writer. Detecting the failure, deciding to fail
+over, DNS and the web tier come on top. The AWS estimate divides the whole window by the time
+scale, including the client's reconnect delays (real seconds here): conservative.
 
 ## RPO
 
@@ -802,6 +836,11 @@ Both meet the 15-minute RTO for the database tier.
   AWS minutes). RDS's event counts {unplanned["event_lost_transactions"]} committed
   transactions lost: "{unplanned["event_message"]}". RDS counts every committed transaction,
   including inserts whose acknowledgement never reached the client.
+- The portfolio's `rpo` is the unplanned one: the DR promise is about the disaster, and it
+  is **not met**. The window runs from the drill cutting the link (its choice, ~0.7 s before
+  the failover call) until the failover fenced the old writer; in production it is the
+  replication lag when the region is lost: typically under a second, unbounded while the link
+  is down.
 
 ## Timeline
 
@@ -845,14 +884,33 @@ def headings_of(text: str) -> list[str]:
 
 rto = measurement("rto")
 expect(rto["unit"] == "min", f"rto is in {rto['unit']!r}; record it in min")
-expected_rto = planned["rto_seconds"] / TIME_SCALE / 60
+longest = max(planned["rto_seconds"], unplanned["rto_seconds"])
+expected_rto = longest / TIME_SCALE / 60
 expect(
     abs(rto["value"] - expected_rto) < 0.01,
-    f"rto is {rto['value']} min; the planned switchover took {planned['rto_seconds']:.2f} s "
-    f"at time scale {TIME_SCALE}: {expected_rto:.3f} AWS minutes",
+    f"rto is {rto['value']} min; the longer drill took {longest:.2f} s (switchover "
+    f"{planned['rto_seconds']:.2f} s, failover {unplanned['rto_seconds']:.2f} s) at time scale "
+    f"{TIME_SCALE}: {expected_rto:.3f} AWS minutes",
 )
 rpo = measurement("rpo")
-expect(rpo["value"] == 0 and rpo["unit"] == "min", f"rpo is {rpo['value']} {rpo['unit']}")
+expected_rpo = unplanned["rpo_seconds"] / TIME_SCALE / 60
+expect(rpo["unit"] == "min", f"rpo is in {rpo['unit']!r}; record it in min")
+expect(
+    rpo["value"] > 0 or expected_rpo == 0,
+    f"rpo is {rpo['value']} min: that is the planned switchover's; the DR RPO is the unplanned "
+    f"failover's, which lost trades: {expected_rpo:.3f} AWS minutes",
+)
+expect(
+    abs(rpo["value"] - expected_rpo) < 0.01,
+    f"rpo is {rpo['value']} min; the unplanned failover's window is "
+    f"{unplanned['rpo_seconds']:.3f} s at time scale {TIME_SCALE}: {expected_rpo:.3f} AWS minutes",
+)
+planned_rpo = measurement("planned_rpo")
+expect(
+    planned_rpo["value"] == 0 and planned_rpo["unit"] == "min",
+    f"planned_rpo is {planned_rpo['value']} {planned_rpo['unit']}: the switchover lost nothing, "
+    "record 0 min",
+)
 report_path = lab.portfolio.path("documents", "dr-report", f"{names['dr_report']}.md")
 expect(report_path.is_file(), f"no DR report at {report_path}")
 report_text = report_path.read_text()
@@ -874,19 +932,21 @@ expect(
     f"unplanned_lost_trades is {_unplanned['value']}; the new writer misses {_lost} of the "
     "acknowledged trades of the unplanned drill",
 )
-_u_rpo = measurement("unplanned_rpo")
-expect(
-    _u_rpo["value"] > 0,
-    f"unplanned_rpo is {_u_rpo['value']} min, but {_lost} acknowledged trades were lost",
-)
-expect(
-    abs(_u_rpo["value"] - unplanned["rpo_seconds"] / TIME_SCALE / 60) < 0.01,
-    f"unplanned_rpo is {_u_rpo['value']} min; measured {unplanned['rpo_seconds']:.3f} s",
-)
-expect(
-    f"{planned['rto_seconds']:.2f}" in report_text,
-    f"the DR report does not give the measured planned RTO ({planned['rto_seconds']:.2f} s)",
-)
+for _name in ("rto", "rpo", "planned_rpo", "unplanned_lost_trades"):
+    _m = measurement(_name)
+    expect(
+        _m["target"] == {"op": "<=", "value": 15 if _name == "rto" else 0},
+        f"{_name}'s target is {_m['target']}, not <= {15 if _name == 'rto' else 0}",
+    )
+    expect(
+        len(str(_m.get("source") or "")) >= 10,
+        f"{_name} has no source: say which drill it comes from and what it covers",
+    )
+for _what, _drill in (("planned", planned), ("unplanned", unplanned)):
+    expect(
+        f"{_drill['rto_seconds']:.2f}" in report_text,
+        f"the DR report does not give the measured {_what} RTO ({_drill['rto_seconds']:.2f} s)",
+    )
 expect(
     str(_lost) in report_text,
     f"the DR report does not give the number of lost trades ({_lost})",
