@@ -465,8 +465,8 @@ expect(
 # Write `load_test(base_url, total, concurrency, time_cap_s)` that sends `total` requests from
 # `concurrency` threads (`ThreadPoolExecutor`) and stops sending new ones after `time_cap_s`
 # seconds. Mix the traffic like shoppers do, over at least **three** endpoints: product lists
-# (`/api/products?limit=20&offset=...`), product details of varying SKUs
-# (`/api/products/RS-1xxxx`, `RS-10001` to `RS-10400`) and the home page `/`. Time each request
+# (`/api/products?limit=20&offset=...`), product details of varying SKUs (at least 50 different
+# ones of `RS-10001` to `RS-10400`: `/api/products/RS-1xxxx`) and the home page `/`. Time each request
 # with `time.perf_counter()` around the whole request (including reading the body) and return
 # one dict per request: `{"path", "status", "ms", "start", "end"}` (`start`/`end` are the
 # `perf_counter()` values, `ms` = `(end - start) * 1000`).
@@ -680,6 +680,13 @@ expect("ms" in main.get_xlabel(), f"the x axis label {main.get_xlabel()!r} shoul
 expect(main.get_title(), "the plot needs a title")
 expect(main.patches, "no histogram bars in the plot")
 xs = {round(float(line.get_xdata()[0]), 3) for line in main.get_lines() if len(line.get_xdata())}
+xs |= {  # ax.vlines draws a LineCollection, not Line2D
+    round(float(segment[0][0]), 3)
+    for collection in main.collections
+    if hasattr(collection, "get_segments")
+    for segment in collection.get_segments()
+    if len(segment)
+}
 for key in ("p50_ms", "p95_ms", "p99_ms"):
     expect(
         any(abs(x - LOAD_STATS[key]) < 0.01 for x in xs),
@@ -688,9 +695,9 @@ for key in ("p50_ms", "p95_ms", "p99_ms"):
 expect(any(abs(x - 200) < 1e-6 for x in xs), "no line at the 200 ms target")
 expect(main.get_legend() is not None, "the plot needs a legend")
 expect(
-    abs(float(measurement["value"]) - LOAD_STATS["p95_ms"]) <= 0.01,
+    abs(float(measurement["value"]) - LOAD_STATS["p95_ms"]) <= 0.051,  # rounded to 0.1 ms is fine
     f"api_p95 records {measurement['value']} ms; your load test measured "
-    f"{LOAD_STATS['p95_ms']:.2f} ms",
+    f"{LOAD_STATS['p95_ms']:.3f} ms (LOAD_STATS['p95_ms'])",
 )
 expect(measurement.get("project") == "p1", "the measurement's project must be p1")
 expect(
@@ -717,8 +724,12 @@ expect(len(str(measurement.get("source") or "")) >= 10, "say in source how it wa
 #    `orders(customer_id)` of the migrated schema (`migrated/schema.sql`) is missing here; a
 #    full-load copy (DMS does the same) creates tables and primary keys, not secondary indexes.
 # 3. **Fix**: `CREATE INDEX IF NOT EXISTS orders_customer_ix ON orders (customer_id)` (on a
-#    busy production table you would add `CONCURRENTLY`), then `ANALYZE orders`.
+#    busy production table you would add `CONCURRENTLY`), then `ANALYZE orders`. (An index whose
+#    first column is `customer_id`, such as `(customer_id, order_date DESC)`, does as well.)
 # 4. **Explain and measure again** (`after_samples`, p95).
+#
+# Re-running: after the first run the index exists, so "before" would be measured with it. Start
+# the cell with `DROP INDEX IF EXISTS orders_customer_ix` (in staging; never in production).
 #
 # Keep the results in `OPTIMIZATION`, a dict with `plan_before` and `plan_after` (the EXPLAIN
 # output as text, one line per row), `p95_before_ms`, `p95_after_ms`, `samples_before`,
@@ -754,6 +765,8 @@ def explain(customer_id: int = 1001) -> str:
     return "\n".join(row[0] for row in rows)
 
 
+with psycopg.connect(DATABASE_URL, autocommit=True) as conn:  # a re-run measures "before" again
+    conn.execute("DROP INDEX IF EXISTS orders_customer_ix")
 before_samples = measure_history(SHOP.url)
 plan_before = explain()
 with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
@@ -783,8 +796,11 @@ with _psycopg.connect(DATABASE_URL) as _conn:
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
         " AND tablename = 'orders'"
     ).fetchall()
-_on_customer = [name for name, definition in _indexes if re.search(r"\(customer_id\)", definition)]
-expect(_on_customer, f"no index on orders (customer_id); the table has {[n for n, _ in _indexes]}")
+_on_customer = [n for n, definition in _indexes if re.search(r"\(customer_id[,)]", definition)]
+expect(
+    _on_customer,
+    f"no index on orders whose first column is customer_id; the table has {[n for n, _ in _indexes]}",
+)
 for key in (
     "plan_before",
     "plan_after",
@@ -796,11 +812,12 @@ for key in (
     expect(key in OPTIMIZATION, f"OPTIMIZATION has no {key!r}")
 expect(
     not any(name in OPTIMIZATION["plan_before"] for name in _on_customer),
-    "plan_before already uses the customer index: explain before you create it",
+    "plan_before already uses the customer index: explain before you create it (on a re-run, "
+    "drop it first)",
 )
 expect(
     any(name in OPTIMIZATION["plan_after"] for name in _on_customer),
-    "plan_after does not use the index on orders (customer_id)",
+    "plan_after does not use the index on orders (customer_id): explain after you create it",
 )
 print("index", _on_customer, "in place and used")
 
@@ -864,7 +881,8 @@ expect(_reply.status == 200 and "orders" in _reply.json(), "the order history en
 #    - register a new revision of the task definition: the same settings, `DATABASE_URL` moved
 #      from `environment` to `secrets` (`valueFrom` the secret's ARN).
 # 4. `SECURITY_AFTER = audit_security()` must be all True. Keep `SECURITY_BEFORE` for the
-#    report (task 6). The shop must keep working throughout.
+#    report (task 6): on a re-run the controls already pass, so compute it only once
+#    (`if "SECURITY_BEFORE" not in globals(): ...`). The shop must keep working throughout.
 
 # %% nbgrader={"grade": false, "grade_id": "security_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -931,7 +949,8 @@ def audit_security() -> dict[str, bool]:
     }
 
 
-SECURITY_BEFORE = audit_security()
+if "SECURITY_BEFORE" not in globals():  # a re-run keeps the findings of the first run
+    SECURITY_BEFORE = audit_security()
 print("before:", SECURITY_BEFORE)
 
 # fixes, each only when its control fails (safe to re-run)
