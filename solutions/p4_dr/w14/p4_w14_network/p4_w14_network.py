@@ -655,7 +655,13 @@ print(f"{pcx_id} is active and both regions' private subnets route across it")
 requester, accepter = pcx["RequesterVpcInfo"], pcx["AccepterVpcInfo"]
 expect(
     requester["VpcId"] == region_vpc("primary")["VpcId"],
-    f"{pcx_id} must be requested by the primary VPC, not {requester['VpcId']}",
+    f"{pcx_id} must be requested by the primary VPC, not {requester['VpcId']}"
+    + (
+        f" (the DR VPC): request it in {REGIONS['primary']} from the primary VPC, accept it in "
+        f"{REGIONS['dr']}"
+        if requester["VpcId"] == region_vpc("dr")["VpcId"]
+        else ""
+    ),
 )
 expect(
     accepter["VpcId"] == region_vpc("dr")["VpcId"],

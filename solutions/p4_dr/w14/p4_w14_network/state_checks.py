@@ -260,7 +260,12 @@ def cross_region_peering(lab) -> None:
     expect(
         requester["VpcId"] == vpcs["primary"]["VpcId"],
         f"{pcx_id} is requested by {requester['VpcId']}, not the primary VPC "
-        f"{vpcs['primary']['VpcId']}",
+        f"{vpcs['primary']['VpcId']}"
+        + (
+            " (the DR VPC requested it): request it in the primary region, accept it in the DR one"
+            if requester["VpcId"] == vpcs["dr"]["VpcId"]
+            else ""
+        ),
     )
     expect(
         accepter["VpcId"] == vpcs["dr"]["VpcId"],
