@@ -399,6 +399,11 @@ expect(
     f"{names['primary_cluster']} keeps backups for {primary.get('BackupRetentionPeriod')} days; "
     f"the firm needs at least 7",
 )
+expect(
+    primary.get("DatabaseName") == names["database"],
+    f"{names['primary_cluster']} has the database name {primary.get('DatabaseName')!r}, not "
+    f"{names['database']!r} (DatabaseName; it can only be set at creation)",
+)
 members = {m["DBInstanceIdentifier"]: m for m in primary.get("DBClusterMembers", [])}
 expect(
     members.get(names["primary_instance"], {}).get("IsClusterWriter"),

@@ -210,6 +210,10 @@ def primary_cluster(lab) -> None:
     ident = c["DBClusterIdentifier"]
     expect(c.get("DeletionProtection"), f"{ident}: DeletionProtection is off")
     expect(
+        c.get("DatabaseName") == names["database"],
+        f"{ident} has the database name {c.get('DatabaseName')!r}, not {names['database']!r}",
+    )
+    expect(
         (c.get("BackupRetentionPeriod") or 0) >= 7,
         f"{ident} keeps backups {c.get('BackupRetentionPeriod')} days; at least 7",
     )
