@@ -188,12 +188,13 @@ print("helpers ready; the database secret names", db_secret()["dbInstanceIdentif
 #    in a background thread until `shop.stop()`). Re-running: stop a previous `shop` first, or
 #    reuse it.
 # 2. Walk the journey with `http(...)` and keep every step's status and time in a list
-#    `journey["steps"]` of `(step, status, ms)`:
+#    `journey["steps"]` of `(step, status, ms)`, `step` a short name of your choice (call the
+#    home page's step `"home"`: task 1's checks and the page-load measurement look for it):
 #    - `GET /health` (200), `GET /` (the home page, HTML) and `GET /product/<sku>` for a SKU
 #      shown on it (200);
 #    - `GET /api/products/<sku>` for two products (JSON: `price`, `inventory`, `available`);
-#    - `POST /api/orders` with `{"customer_id": ..., "lines": [{"sku": ..., "quantity": ...},
-#      ...]}` for a real customer (`SELECT customer_id FROM customers ...`): 201 and the order
+#    - `POST /api/orders` of **both** products (two lines) with `{"customer_id": ...,
+#      "lines": [{"sku": ..., "quantity": ...}, ...]}` for a real customer (`SELECT customer_id FROM customers ...`): 201 and the order
 #      with its `order_id`;
 #    - `GET /api/orders/<order_id>` (200).
 # 3. Check it in the database, with your own SQL, not through the shop: the `orders` row of that
@@ -358,7 +359,11 @@ for x in journey["lines"]:
 page_load = lab.portfolio.path("measurements", "p1_page_load.json")
 expect(page_load.is_file(), "record the home page's time: record_measurement('page_load', ...)")
 recorded = json.loads(page_load.read_text())
-home_steps = [s[2] for s in journey["steps"] if "home" in str(s[0]).lower()]
+home_steps = [
+    s[2]
+    for s in journey["steps"]
+    if "home" in str(s[0]).lower() or str(s[0]).strip().lower() in ("/", "get /")
+]
 expect(
     recorded["unit"] == "s" and recorded["target"] == {"op": "<", "value": 2},
     f"page_load is recorded in {recorded['unit']!r} with target {recorded['target']}; "
@@ -367,7 +372,7 @@ expect(
 expect(
     any(abs(recorded["value"] - ms / 1000) < 0.001 for ms in home_steps),
     f"the recorded page_load ({recorded['value']} s) is not the home page step's time "
-    f"({home_steps} ms)",
+    f"({home_steps} ms; the step named 'home')",
 )
 ### END HIDDEN TESTS
 
@@ -1141,11 +1146,14 @@ expect(
 #
 # The old primary you started in task 4 is evidence, not production: leave it out.
 #
-# The platform still needs people: add `names["aws_staff_annual_usd"]` (1 FTE of operations, per
-# year) to the AWS side. Then, **per year on both sides**:
+# The platform still needs people, and the data centre's figure includes its staff. The business
+# case's **assumption**: AWS still needs **1 FTE of operations at USD 100,000 a year** (the
+# data centre's own rate: `onprem_costs.csv` pays USD 150,000 for 1.5 FTE of system
+# administration); the half-FTE Oracle DBA and the hardware work go away with RDS and Fargate.
+# Add it to the AWS side as `staff_annual = 100_000`. Then, **per year on both sides**:
 #
 # - `onprem_annual`, `aws_monthly` (the dict above), `aws_monthly_total`, `aws_annual`
-#   (12 × `aws_monthly_total` + staff) and `savings_pct` = 100 × (`onprem_annual` -
+#   (12 × `aws_monthly_total` + `staff_annual`) and `savings_pct` = 100 × (`onprem_annual` -
 #   `aws_annual`) / `onprem_annual`;
 # - a bar chart comparing the two annual costs (on-premises stacked by `category`, AWS by item and
 #   staff), saved with `lab.portfolio.add_figure(names["cost_figure"], fig)`;
@@ -1153,7 +1161,8 @@ expect(
 #   project="p1", source=...)`;
 # - a `cost-analysis` document `names["cost_doc"]` with the headings **Baseline**, **AWS Costs**,
 #   **Savings**, **Optimization Opportunities**, stating the annual on-premises cost, the monthly
-#   and annual AWS cost and the savings percentage, and what could cut the AWS bill further
+#   and annual AWS cost, the staff assumption (USD 100,000 a year) and the savings percentage,
+#   and what could cut the AWS bill further
 #   (Savings Plans / reserved instances, Fargate Spot for the worker, Graviton, one NAT gateway
 #   outside peak season, ...).
 
@@ -1197,7 +1206,8 @@ aws_monthly = {
     "secrets": len(secret_list) * price("secrets-manager", "secret-month"),
 }
 aws_monthly_total = sum(aws_monthly.values())
-staff = float(names["aws_staff_annual_usd"])
+staff_annual = 100_000  # the assumption: 1 FTE of operations, USD per year
+staff = float(staff_annual)
 aws_annual = 12 * aws_monthly_total + staff
 onprem_annual = float(onprem["annual_cost_usd"].sum())
 savings_pct = 100 * (onprem_annual - aws_annual) / onprem_annual
@@ -1251,7 +1261,7 @@ Built from `aws_prices.csv` and the resources configured in the account ({HOURS}
 | item | USD per month | USD per year |
 |---|---|---|
 {item_rows}
-| operations staff (1 FTE) | {staff / 12:,.2f} | {staff:,.2f} |
+| operations staff (1 FTE, assumed) | {staff / 12:,.2f} | {staff:,.2f} |
 
 AWS infrastructure: **USD {aws_monthly_total:,.2f} per month**; with staff **USD
 {aws_annual:,.0f} per year**.
@@ -1369,7 +1379,7 @@ for item, (want, basis) in expected.items():
         f"{want:,.2f} USD per month",
     )
 want_monthly = sum(v for v, _ in expected.values())
-staff_check = float(names["aws_staff_annual_usd"])
+staff_check = 100_000.0  # the task's staff assumption: 1 FTE of operations per year
 want_annual = 12 * want_monthly + staff_check
 want_pct = 100 * (check_onprem - want_annual) / check_onprem
 monthly_mixup = 100 * (check_onprem - (want_monthly + staff_check)) / check_onprem
@@ -1413,6 +1423,7 @@ for label, value, tol in (
     ("the annual on-premises cost", check_onprem, 1.0),
     ("the monthly AWS cost", want_monthly, 1.0),
     ("the annual AWS cost", want_annual, 12.0),
+    ("the staff assumption", staff_check, 1.0),
     ("the savings percentage", want_pct, 0.1),
 ):
     expect(
