@@ -335,8 +335,9 @@ for group in MANAGED_GROUPS:
     )
     expect(
         rules[group].get("OverrideAction") == {"None": {}},
-        f"rule {group}: OverrideAction must be None (enforce the group), "
-        f"found {rules[group].get('OverrideAction')}",
+        f"rule {group}: a managed rule group takes OverrideAction={{'None': {{}}}} (enforce the "
+        f"group's own actions) and no Action; found OverrideAction="
+        f"{rules[group].get('OverrideAction')}, Action={rules[group].get('Action')}",
     )
 rate = rules[names["rate_rule"]]
 rate_statement = rate["Statement"].get("RateBasedStatement", {})
@@ -912,9 +913,29 @@ lab.portfolio.add_figure(names["latency_figure"], fig)
 # %% nbgrader={"grade": true, "grade_id": "drill_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 history = alarm_history(names["latency_alarm"])
 states = [json.loads(h["HistoryData"])["newState"]["stateValue"] for h in history]
-expect(
-    "ALARM" in states, f"the alarm {names['latency_alarm']} never went to ALARM (states: {states})"
-)
+if "ALARM" not in states:
+    published = cloudwatch.get_metric_statistics(
+        Namespace=names["metric_namespace"],
+        MetricName=names["latency_metric"],
+        Dimensions=[{"Name": "Service", "Value": names["service_dimension"]}],
+        StartTime=datetime.now(UTC) - timedelta(hours=1),
+        EndTime=datetime.now(UTC) + timedelta(minutes=5),
+        Period=3600,
+        Statistics=["SampleCount", "Maximum"],
+    )["Datapoints"]
+    expect(
+        published,
+        f"the alarm {names['latency_alarm']} never went to ALARM (states: {states}), and no "
+        f"latencies were published to {names['metric_namespace']}/{names['latency_metric']} "
+        f"with Service={names['service_dimension']} in the last hour",
+    )
+    expect(
+        False,
+        f"the alarm {names['latency_alarm']} never went to ALARM (states: {states}): of the "
+        f"{sum(d['SampleCount'] for d in published):.0f} latencies published, the highest is "
+        f"{max(d['Maximum'] for d in published):.4g}; publish milliseconds, and keep publishing "
+        "incident bursts (the lock held while they run) until 3 of 5 periods breach 200 ms",
+    )
 expect(
     "OK" in states[states.index("ALARM") + 1 :],
     f"the alarm did not come back to OK after ALARM (states: {states})",
@@ -1208,7 +1229,8 @@ for w in dashboard["widgets"]:
 # 1. `lab.portfolio.write_document("runbook", names["runbook"], markdown)`: what on-call does when
 #    `names["latency_alarm"]` fires. Sections **Purpose**, **Prerequisites**, **Procedure**,
 #    **Verification**, **Rollback**, **Escalation**. Name the alarm, the dashboard, the on-call
-#    topic's ARN, how to find the slow requests in X-Ray, and the p95 you measured in the drill.
+#    topic's ARN, how to find the slow requests in X-Ray, and the p95 you measured in the drill
+#    (the `api_p95` value you recorded, rounded to the millisecond or finer).
 # 2. `lab.portfolio.write_document("compliance", names["compliance_doc"], markdown)`: sections
 #    **Framework** (e.g. the AWS Well-Architected security pillar, PCI DSS for a shop taking
 #    cards), **Controls** (the web ACL's ARN and its rules, the Config rules by name), **Evidence**
@@ -1339,8 +1361,8 @@ expect(
 measured = json.loads(lab.portfolio.path("measurements", "p1_api_p95.json").read_text())["value"]
 numbers = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", runbook_text)}
 expect(
-    any(abs(n - measured) < 0.1 for n in numbers),
-    f"the runbook does not state the measured p95 ({measured} ms)",
+    any(abs(n - measured) <= 0.5 for n in numbers),
+    f"the runbook does not state the measured p95 ({measured:.1f} ms, the api_p95 measurement)",
 )
 expect(
     shop_web_acl()["ARN"] in compliance_text,

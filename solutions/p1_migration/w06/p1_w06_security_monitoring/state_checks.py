@@ -49,7 +49,11 @@ def web_acl(lab) -> None:
             (statement.get("VendorName"), statement.get("Name")) == ("AWS", group),
             f"rule {group} is not the managed group AWS/{group}",
         )
-        expect(rules[group].get("OverrideAction") == {"None": {}}, f"{group}: OverrideAction None")
+        expect(
+            rules[group].get("OverrideAction") == {"None": {}},
+            f"{group}: a managed rule group takes OverrideAction={{'None': {{}}}}, found "
+            f"OverrideAction={rules[group].get('OverrideAction')}, Action={rules[group].get('Action')}",
+        )
     expect(names["rate_rule"] in rules, f"no rule named {names['rate_rule']!r}")
     rate = rules[names["rate_rule"]]
     statement = rate["Statement"].get("RateBasedStatement", {})
@@ -139,6 +143,11 @@ def xray_traces(lab) -> None:
             documents += [json.loads(s["Document"]) for s in trace.get("Segments", [])]
     ours = [d for d in documents if d.get("name") == names["xray_service"]]
     expect(len(ours) >= 3, f"only {len(ours)} segments named {names['xray_service']}")
+    password = names["database_url"].split("://", 1)[1].split("@", 1)[0].partition(":")[2]
+    expect(
+        not password or all(password not in json.dumps(d) for d in ours),
+        "a trace contains the database password; strip it from sql.url",
+    )
     statuses = set()
     for doc in ours:
         expect(TRACE_ID.match(str(doc.get("trace_id", ""))), f"bad trace id {doc.get('trace_id')}")
