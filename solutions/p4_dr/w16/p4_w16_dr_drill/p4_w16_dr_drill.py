@@ -111,8 +111,9 @@ for key in ("global_cluster_arn", "primary_cluster_arn", "dr_cluster_arn", "topi
 #   that cluster's **writer endpoint**. On a secondary it reaches a read-only standby; while a
 #   writer moves, connecting or writing fails (`psycopg.Error`).
 # - `replication(instance_id, region, paused=None)`: the emulator's replication control for a
-#   standby DB instance (`POST /_labkit/rds/replication`): it answers the standby's lag
-#   `{"Bytes", "Seconds"}`; `paused=True` cuts the link between the regions (its WAL receiver
+#   standby DB instance (`POST /_labkit/rds/replication`): it answers
+#   `{"DBInstanceIdentifier", "Region", "Paused", "Lag": {"Bytes", "Seconds"}}`, the standby's
+#   lag behind its writer; `paused=True` cuts the link between the regions (its WAL receiver
 #   stops), `paused=False` restores it.
 # - `cluster_events(cluster_arn)`: the RDS events of that cluster (`describe_events` with
 #   `SourceType="db-cluster"` in its region), oldest first.
@@ -950,6 +951,15 @@ for _what, _drill in (("planned", planned), ("unplanned", unplanned)):
 expect(
     str(_lost) in report_text,
     f"the DR report does not give the number of lost trades ({_lost})",
+)
+_window = unplanned["rpo_seconds"]
+expect(
+    any(
+        abs(float(x) - _window) <= 0.051 or abs(float(x) - _window / TIME_SCALE / 60) <= 0.01
+        for x in re.findall(r"\d+\.\d+", report_text)
+    ),
+    f"the DR report does not give the unplanned failover's RPO window ({_window:.2f} s, "
+    f"{_window / TIME_SCALE / 60:.2f} AWS minutes)",
 )
 expect(
     f"figures/{names['figure']}.png" in report_text,
