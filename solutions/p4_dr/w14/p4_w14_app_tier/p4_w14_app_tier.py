@@ -841,6 +841,10 @@ expect(
     f"the health check probes {hc_config.get('IPAddress')}{hc_config.get('ResourcePath')}, not "
     f"{names['dr_host']}/health",
 )
+expect(
+    "dr_service" in globals(),
+    "no variable dr_service: keep the DR app's ThreadingHTTPServer in dr_service",
+)
 service_port = dr_service.server_address[1]
 try:
     with urllib.request.urlopen(f"http://{names['dr_host']}:{service_port}/health", timeout=5) as r:

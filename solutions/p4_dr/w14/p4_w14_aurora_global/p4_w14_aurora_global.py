@@ -761,6 +761,10 @@ lab.portfolio.record_measurement(
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "lag_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+expect(
+    "lag_ms" in globals(),
+    "no list named lag_ms: keep the lag of each write, in milliseconds, in a list lag_ms",
+)
 expect(len(lag_ms) >= 50, f"lag_ms holds {len(lag_ms)} measurements; take at least 50")
 expect(
     all(isinstance(x, (int, float)) and 0 <= x < 10_000 for x in lag_ms),
