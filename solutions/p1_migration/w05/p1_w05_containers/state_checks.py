@@ -261,6 +261,10 @@ def task_definition(lab) -> None:
         ("logs:PutLogEvents", f"{group_arn}:log-stream:x"),
     ):
         expect(allows(action, resource), f"the execution role cannot {action} on {resource}")
+    expect(
+        not allows("secretsmanager:GetSecretValue", names["db_secret_arn"] + "-other"),
+        "the execution role may read other secrets than the database secret",
+    )
     for s in granted:
         for action in as_list(s.get("Action")):
             expect("*" not in action, f"wildcard action {action} in the execution role")
