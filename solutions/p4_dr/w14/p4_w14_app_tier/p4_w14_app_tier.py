@@ -463,6 +463,11 @@ expect(
 print("launch template uses the copied AMI with IMDSv2")
 
 ### BEGIN HIDDEN TESTS
+expect(
+    template_data("$Default") == data,
+    f"the default version of {names['launch_template']} (what the group launches) differs from "
+    f"its latest: make the new version the default (modify_launch_template)",
+)
 expect(data.get("InstanceType"), f"{names['launch_template']} sets no InstanceType")
 expect(
     data["MetadataOptions"].get("HttpEndpoint", "enabled") == "enabled",

@@ -175,6 +175,11 @@ def launch_template(lab) -> None:
         f"launch template {names['launch_template']} launches {data.get('ImageId')}, not the "
         f"us-west-2 copy {copy['ImageId']}",
     )
+    expect(
+        _template_data(lab, "$Default") == data,
+        f"the default version of {names['launch_template']} differs from its latest: make the "
+        f"new version the default (modify_launch_template)",
+    )
     expect(data.get("InstanceType"), f"{names['launch_template']} sets no InstanceType")
     meta = data.get("MetadataOptions", {})
     expect(
