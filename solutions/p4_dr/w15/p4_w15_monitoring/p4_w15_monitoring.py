@@ -443,6 +443,23 @@ expect(
     stats and max(p["Maximum"] for p in stats) >= max(write_ms) - 1e-3,
     "the published write latencies are not the measured ones (the largest is missing)",
 )
+in_ms = cloudwatch[PRIMARY_REGION].get_metric_statistics(
+    Namespace=names["app_namespace"],
+    MetricName=names["latency_metric"],
+    Dimensions=[
+        {"Name": "Region", "Value": PRIMARY_REGION},
+        {"Name": "Operation", "Value": "write"},
+    ],
+    StartTime=now - 3600,
+    EndTime=now + 60,
+    Period=3600,
+    Statistics=["SampleCount"],
+    Unit="Milliseconds",
+)["Datapoints"]
+expect(
+    sum(p["SampleCount"] for p in in_ms) >= 200,
+    'publish the latencies with Unit="Milliseconds" (CloudWatch keeps values of another unit apart)',
+)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task3_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -545,6 +562,20 @@ expect(
     "the published lag values are not the measured ones (the largest is missing)",
 )
 expect(len(set(lag_ms)) > 1, "20 identical lag samples: measure each one")
+lag_in_ms = cloudwatch[DR_REGION].get_metric_statistics(
+    Namespace=names["dr_namespace"],
+    MetricName=names["lag_metric"],
+    Dimensions=dims,
+    StartTime=now - 3600,
+    EndTime=now + 60,
+    Period=3600,
+    Statistics=["SampleCount"],
+    Unit="Milliseconds",
+)["Datapoints"]
+expect(
+    sum(p["SampleCount"] for p in lag_in_ms) >= 20,
+    'publish the lag samples with Unit="Milliseconds"',
+)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task4_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
