@@ -49,7 +49,7 @@
 # | 2 | Planned switchover under load: RTO measured, RPO proven zero | RDS global database | 3 |
 # | 3 | Unplanned failover with replication down: what was lost, matched with RDS's own count | RDS global database, RDS events | 3 |
 # | 4 | The drill's timeline: writes per second, the switch windows, the errors | - | 2 |
-# | 5 | Measurements (`rto`, `rpo`, the unplanned loss) and the DR report | - | 2 |
+# | 5 | Measurements (`rto` and `rpo`: the worst case of the drill; the planned RPO, the unplanned loss) and the DR report | - | 2 |
 # | 6 | The DR runbook and the lessons learned | SNS (escalation) | 2 |
 #
 # By the end you should be able to:
