@@ -883,6 +883,8 @@ def headings_of(text: str) -> list[str]:
     return [line.lstrip("#").strip().lower() for line in text.splitlines() if line.startswith("#")]
 
 
+for _drill in ("planned", "unplanned"):
+    expect(_drill in globals(), f"no {_drill!r}: rto and rpo come from both drills (tasks 2 and 3)")
 rto = measurement("rto")
 expect(rto["unit"] == "min", f"rto is in {rto['unit']!r}; record it in min")
 longest = max(planned["rto_seconds"], unplanned["rto_seconds"])
