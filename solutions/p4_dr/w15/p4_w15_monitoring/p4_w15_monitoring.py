@@ -293,10 +293,15 @@ for region in REGIONS:
     granted = [
         s
         for s in statements(policy)
-        if "sns.amazonaws.com" in as_list((s.get("Principal") or {}).get("Service"))
-        and "sqs:SendMessage" in as_list(s.get("Action"))
+        if isinstance(s.get("Principal"), dict)
+        and "sns.amazonaws.com" in as_list(s["Principal"].get("Service"))
+        and {"sqs:sendmessage", "sqs:*", "*"} & {a.lower() for a in as_list(s.get("Action"))}
     ]
-    expect(granted, f"the {region} queue policy does not let SNS send messages")
+    expect(
+        granted,
+        f"the {region} queue policy does not let SNS send messages: it needs a statement with "
+        '"Principal": {"Service": "sns.amazonaws.com"} and "Action": "sqs:SendMessage"',
+    )
     expect(
         topic_arns[region] in json.dumps([s.get("Condition") for s in granted]),
         f"the {region} queue policy lets SNS send from any topic: add the condition "
