@@ -396,7 +396,7 @@ expect(
 # For each run, keep a dict in `load["baseline"]` / `load["peak"]` with `users`, `requests`
 # (how many were sent), `seconds` (wall time of the run), `latencies_ms` (one per request),
 # `statuses`, `p50`, `p95`, `p99` (`np.percentile(latencies, q)`) and `error_rate` (the share of
-# requests whose status is not 2xx). Then:
+# requests whose status is not 2xx, as a fraction from 0 to 1; the report gives it in %). Then:
 #
 # 1. plot both latency **distributions** in one figure (histograms on a log axis, or the
 #    empirical CDFs) with the p95s and the 200 ms target marked, and save it with
