@@ -53,7 +53,5 @@ def test_lab_clients_are_built_once_per_service_and_region(
     assert lab.client("s3", region="eu-west-1") is not s3
     assert lab.client("s3", region="eu-west-1").meta.region_name == "eu-west-1"
     # The default session the lab set up for plain boto3 is on the shared loader too.
-    assert boto3.DEFAULT_SESSION._session.get_component(
-        "data_loader"
-    ) is sessions.shared_loader()
+    assert boto3.DEFAULT_SESSION._session.get_component("data_loader") is sessions.shared_loader()
     assert s3.list_buckets()["Buckets"]

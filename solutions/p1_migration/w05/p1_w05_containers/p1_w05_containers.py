@@ -451,7 +451,9 @@ expect(
 # requirements: copied and installed with pip -r before the code is copied, in the stage that
 # runs pip (the final stage, or the builder stage of a multi-stage build)
 _starts = [i for i, (w, _) in enumerate(instructions) if w == "FROM"]
-_stages = [instructions[s:e] for s, e in zip(_starts, [*_starts[1:], len(instructions)])]
+_stages = [
+    instructions[s:e] for s, e in zip(_starts, [*_starts[1:], len(instructions)], strict=True)
+]
 
 
 def _pip_installs(st: list) -> list[int]:

@@ -463,7 +463,8 @@ writers = [m for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWri
 expect(writers, f"cluster {names['cluster']} has no writer instance")
 with connect_aurora() as chk_conn:
     tables = {
-        r[0] for r in chk_conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        r[0]
+        for r in chk_conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     }
 for t in TABLES:
     expect(
@@ -514,7 +515,9 @@ with connect_aurora() as chk_conn:
             types.get(col) == want,
             f"{col} is {types.get(col)}, expected {want}: run the estate's migrated/schema.sql",
         )
-    triggers = {r[0] for r in chk_conn.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
+    triggers = {
+        r[0] for r in chk_conn.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    }
     expect(
         {"orders_bu", "inventory_bu"} <= triggers,
         f"the converted triggers are missing (found {sorted(triggers)})",

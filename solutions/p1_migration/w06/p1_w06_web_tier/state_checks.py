@@ -265,9 +265,7 @@ def https_listener(lab) -> None:
     expect(options and all(o.get("ValidationMethod") == "DNS" for o in options), "DNS validation")
     records = route53.list_resource_record_sets(HostedZoneId=names["zone_id"])["ResourceRecordSets"]
     origin_records = [
-        r
-        for r in records
-        if r["Name"].rstrip(".") == names["origin_domain"] and r["Type"] == "A"
+        r for r in records if r["Name"].rstrip(".") == names["origin_domain"] and r["Type"] == "A"
     ]
     expect(
         origin_records
