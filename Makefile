@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # labs selftested at once (each on a private emulator), and the labs whose sample cohort is
 # autograded (every lab's selftest already proves it gradable; a cohort per lab adds minutes)
 DEMO_WORKERS ?= 2
-DEMO_COHORT_LABS ?= p1_w04_landing_zone
+DEMO_COHORT_LABS ?= p1_w04_landing_zone p4_w15_dns_failover
 DEMO_COURSE ?= .demo/course
 DEMO_RUBRIC ?= .demo/rubric
 LAB_PORT ?= 8888
