@@ -22,6 +22,7 @@ from typing import Any
 EXTENSIONS: tuple[str, ...] = (
     "lambda_runtime",
     "route53_health",
+    "route53_records",
     "rds_global",
     "rds_postgres",
     "s3_replication",
