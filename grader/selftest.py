@@ -9,9 +9,12 @@ For each lab, in a throwaway nbgrader course and on a freshly reset emulator:
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,8 +218,6 @@ def _quiet_worker() -> None:
     """Pool worker start-up: the kernels' own chatter on stderr (ipykernel's transport
     warnings, nbgrader's log) would interleave between labs; whatever goes wrong reaches the
     result's problems instead."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
@@ -235,9 +236,6 @@ def selftest_parallel(
 ) -> list[SelftestResult]:
     """Selftest the selected labs ``workers`` at a time, each lab on a private emulator of its
     own; results in lab order. A worker that dies costs its lab a failed result, not the run."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     manifests = select_labs(checkout, ids)
     if workers <= 1 or len(manifests) <= 1:
         return selftest(checkout, [m.id for m in manifests], progress=progress)
@@ -248,8 +246,6 @@ def selftest_parallel(
     ) as pool:
         futures = {pool.submit(_selftest_one, str(checkout.root), m.id): m for m in manifests}
         progress(f"selftest of {len(manifests)} labs, {workers} at a time ...")
-        from concurrent.futures import as_completed
-
         for future in as_completed(futures):
             manifest = futures[future]
             try:

@@ -20,20 +20,24 @@ def _norm(name: str) -> str:
     return name.lower().rstrip(".")
 
 
-def _delete_exactly(backend: Any, zone_id: str, change: dict[str, Any]) -> None:
+def _check_delete(zone: Any, change: dict[str, Any]) -> None:
+    """moto's own rules for a DELETE: a valid name, and the values it was created with."""
     from moto.route53.exceptions import InvalidInput
     from moto.route53.utils import validate_domain_name
 
-    zone = backend.get_hosted_zone(zone_id)
     wanted = change["ResourceRecordSet"]
     validate_domain_name(wanted["Name"], code="InvalidChangeBatch")
-    if not zone.rr_changes.has_insert_or_update(wanted):  # moto's own rule: same values
+    if not zone.rr_changes.has_insert_or_update(wanted):
         raise InvalidInput(
             "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and "
             "ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with "
             f"[Action=DELETE, Name={wanted['Name']}, Type={wanted.get('Type')}, "
             f"SetIdentifier={wanted.get('SetIdentifier', 'null')}]"
         )
+
+
+def _delete_exactly(zone: Any, change: dict[str, Any]) -> None:
+    wanted = change["ResourceRecordSet"]
     key = (_norm(wanted["Name"]), wanted.get("Type"), wanted.get("SetIdentifier"))
     zone.rrsets = [r for r in zone.rrsets if (_norm(r.name), r.type, r.set_identifier) != key]
     zone.rr_changes.append(copy.deepcopy(change))
@@ -48,6 +52,10 @@ def _patch_moto() -> None:
     original = Route53Backend.change_resource_record_sets
 
     def change_resource_record_sets(self: Any, zoneid: str, change_list: list) -> None:
+        zone = self.get_hosted_zone(zoneid)
+        for change in change_list:  # as moto does: every DELETE checked before any change
+            if change.get("Action") == "DELETE":
+                _check_delete(zone, change)
         pending: list = []
         for change in change_list:
             if change.get("Action") != "DELETE":
@@ -56,7 +64,7 @@ def _patch_moto() -> None:
             if pending:
                 original(self, zoneid, pending)
                 pending = []
-            _delete_exactly(self, zoneid, change)
+            _delete_exactly(zone, change)
         if pending:
             original(self, zoneid, pending)
 
